@@ -1,0 +1,165 @@
+import Foundation
+
+/// Element types a safetensors tensor may be stored in; all are read as Float.
+public enum SafetensorsDType: String, Sendable {
+    case f32 = "F32", f16 = "F16", bf16 = "BF16"
+    var byteSize: Int { self == .f32 ? 4 : 2 }
+}
+
+/// A safetensors file, memory-mapped, with its header fully validated on open: offsets inside the
+/// file, tensors contiguous and back to back, shape × dtype size equal to the byte length, no
+/// arithmetic overflow. Data is converted to Float only when a tensor is read.
+public struct SafetensorsReader {
+    public struct Entry: Sendable {
+        public let name: String
+        public let dtype: SafetensorsDType
+        public let shape: [Int]
+        /// Byte range inside the data section (after the 8-byte length and the JSON header).
+        public let range: Range<Int>
+    }
+
+    /// Refuses headers larger than this, as the reference implementation does.
+    static let maxHeaderBytes = 100_000_000
+
+    public let path: String
+    public let metadata: [String: String]
+    /// Tensors in file order.
+    public let entries: [Entry]
+    private let entryByName: [String: Int]
+    private let data: Data
+    private let dataStart: Int
+
+    public init(url: URL) throws {
+        path = url.path
+        let file = url.path
+        do {
+            data = try Data(contentsOf: url, options: .alwaysMapped)
+        } catch {
+            throw SafetensorsError.unreadable(file: file, reason: (error as NSError).localizedDescription)
+        }
+        guard data.count >= 8 else {
+            throw SafetensorsError.badHeader(file: file, reason: "file is \(data.count) bytes, shorter than the 8-byte header length")
+        }
+        let headerLength = data.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 0, as: UInt64.self)) }
+        guard headerLength <= UInt64(Self.maxHeaderBytes) else {
+            throw SafetensorsError.badHeader(file: file, reason: "header length \(headerLength) exceeds the \(Self.maxHeaderBytes)-byte limit")
+        }
+        guard 8 + Int(headerLength) <= data.count else {
+            throw SafetensorsError.badHeader(file: file, reason: "header length \(headerLength) runs past the end of the \(data.count)-byte file")
+        }
+        dataStart = 8 + Int(headerLength)
+        let headerBytes = data.subdata(in: 8..<dataStart)
+        guard let json = try? JSONSerialization.jsonObject(with: headerBytes), let header = json as? [String: Any] else {
+            throw SafetensorsError.badHeader(file: file, reason: "header is not a JSON object")
+        }
+        var metadata: [String: String] = [:]
+        var entries: [Entry] = []
+        for (name, value) in header {
+            if name == "__metadata__" {
+                guard let dict = value as? [String: Any] else {
+                    throw SafetensorsError.badHeader(file: file, reason: "__metadata__ is not an object")
+                }
+                for (key, item) in dict {
+                    guard let string = item as? String else {
+                        throw SafetensorsError.badHeader(file: file, reason: "__metadata__ value for '\(key)' is not a string")
+                    }
+                    metadata[key] = string
+                }
+                continue
+            }
+            entries.append(try Self.parseEntry(name: name, value: value, file: file))
+        }
+        entries.sort { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }
+        var expectedStart = 0
+        for entry in entries {
+            guard entry.range.lowerBound == expectedStart else {
+                throw SafetensorsError.badTensor(file: file, tensor: entry.name,
+                    reason: "data starts at byte \(entry.range.lowerBound), expected \(expectedStart): tensors must be contiguous without gaps or overlaps")
+            }
+            expectedStart = entry.range.upperBound
+        }
+        let dataLength = data.count - dataStart
+        guard expectedStart == dataLength else {
+            throw SafetensorsError.badHeader(file: file,
+                reason: "tensors cover \(expectedStart) bytes but the data section holds \(dataLength)")
+        }
+        self.metadata = metadata
+        self.entries = entries
+        var byName: [String: Int] = [:]
+        for (i, entry) in entries.enumerated() { byName[entry.name] = i }
+        entryByName = byName
+    }
+
+    private static func parseEntry(name: String, value: Any, file: String) throws -> Entry {
+        func fail(_ reason: String) -> SafetensorsError { .badTensor(file: file, tensor: name, reason: reason) }
+        guard let dict = value as? [String: Any] else { throw fail("entry is not an object") }
+        guard let dtypeName = dict["dtype"] as? String else { throw fail("missing dtype") }
+        guard let dtype = SafetensorsDType(rawValue: dtypeName) else {
+            throw fail("dtype \(dtypeName) is not supported (F32, F16, BF16)")
+        }
+        guard let shapeValues = dict["shape"] as? [Any] else { throw fail("missing shape") }
+        var shape: [Int] = []
+        for item in shapeValues {
+            guard let number = item as? NSNumber, Double(number.int64Value) == number.doubleValue,
+                  number.int64Value >= 0, number.int64Value <= Int64(Int32.max) else {
+                throw fail("shape \(shapeValues) must hold non-negative integers")
+            }
+            shape.append(number.intValue)
+        }
+        guard let offsets = dict["data_offsets"] as? [Any], offsets.count == 2,
+              let begin = (offsets[0] as? NSNumber)?.int64Value, let end = (offsets[1] as? NSNumber)?.int64Value,
+              begin >= 0, end >= begin else {
+            throw fail("data_offsets must be [begin, end] with 0 ≤ begin ≤ end")
+        }
+        var elements = 1
+        for dimension in shape {
+            let (product, overflow) = elements.multipliedReportingOverflow(by: dimension)
+            guard !overflow else { throw fail("shape \(shape) overflows") }
+            elements = product
+        }
+        let (bytes, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
+        guard !overflow, Int64(bytes) == end - begin else {
+            throw fail("shape \(shape) × \(dtype.rawValue) is \(overflow ? "too many" : String(bytes)) bytes but data_offsets span \(end - begin)")
+        }
+        return Entry(name: name, dtype: dtype, shape: shape, range: Int(begin)..<Int(end))
+    }
+
+    public var tensorNames: [String] { entries.map(\.name) }
+
+    public func entry(_ name: String) -> Entry? { entryByName[name].map { entries[$0] } }
+
+    /// Reads tensor `name` into `destination`, converting to Float; its shape must be `expectedShape`.
+    public func read(_ name: String, into destination: UnsafeMutableBufferPointer<Float>, expectedShape: [Int]) throws {
+        guard let entry = entry(name) else { throw SafetensorsError.missingTensor(file: path, tensor: name) }
+        guard entry.shape == expectedShape else {
+            throw SafetensorsError.shapeMismatch(file: path, tensor: name, expected: expectedShape, found: entry.shape)
+        }
+        let count = destination.count
+        precondition(count == expectedShape.reduce(1, *), "destination size does not match expected shape")
+        data.withUnsafeBytes { raw in
+            let source = raw.baseAddress! + dataStart + entry.range.lowerBound
+            switch entry.dtype {
+            case .f32:
+                UnsafeMutableRawBufferPointer(destination).copyMemory(from: UnsafeRawBufferPointer(start: source, count: count * 4))
+            case .f16:
+                for i in 0..<count {
+                    let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                    destination[i] = Float(Float16(bitPattern: bits))
+                }
+            case .bf16:
+                for i in 0..<count {
+                    let bits = UInt16(littleEndian: source.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self))
+                    destination[i] = Float(bitPattern: UInt32(bits) << 16)
+                }
+            }
+        }
+    }
+
+    /// Reads a whole tensor as a new array, with its shape.
+    public func floats(_ name: String) throws -> (shape: [Int], values: [Float]) {
+        guard let entry = entry(name) else { throw SafetensorsError.missingTensor(file: path, tensor: name) }
+        var values = [Float](repeating: 0, count: entry.shape.reduce(1, *))
+        try values.withUnsafeMutableBufferPointer { try read(name, into: $0, expectedShape: entry.shape) }
+        return (entry.shape, values)
+    }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// Writes F32 tensors as a safetensors file, atomically: the bytes go to a temporary file in the
+/// same folder, are flushed to disk, and only then renamed over the destination.
+public enum SafetensorsWriter {
+    public struct Tensor {
+        public let name: String
+        public let shape: [Int]
+        public let values: UnsafeBufferPointer<Float>
+        public init(name: String, shape: [Int], values: UnsafeBufferPointer<Float>) {
+            self.name = name; self.shape = shape; self.values = values
+        }
+    }
+
+    public static func write(_ tensors: [Tensor], metadata: [String: String] = ["format": "pt"], to url: URL) throws {
+        var header = "{"
+        if !metadata.isEmpty {
+            let items = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
+            header += "\"__metadata__\":{\(items.joined(separator: ","))}"
+        }
+        var offset = 0
+        for tensor in tensors {
+            precondition(tensor.values.count == tensor.shape.reduce(1, *), "tensor \(tensor.name) size does not match its shape")
+            let bytes = tensor.values.count * 4
+            if header.count > 1 { header += "," }
+            header += "\(jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            offset += bytes
+        }
+        header += "}"
+        // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
+        while (header.utf8.count % 8) != 0 { header += " " }
+        var output = Data(capacity: 8 + header.utf8.count + offset)
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { output.append(contentsOf: $0) }
+        output.append(contentsOf: Array(header.utf8))
+        for tensor in tensors { output.append(UnsafeBufferPointer(start: tensor.values.baseAddress, count: tensor.values.count)) }
+        try AtomicFile.write(output, to: url)
+    }
+
+    private static func jsonString(_ string: String) -> String {
+        let data = try! JSONSerialization.data(withJSONObject: [string], options: [.withoutEscapingSlashes])
+        let array = String(decoding: data, as: UTF8.self)
+        return String(array.dropFirst().dropLast())
+    }
+}
