@@ -1,0 +1,126 @@
+import Foundation
+
+/// The hyper-parameters of a training run. The CLI's flags and a `--config FILE.json` share these
+/// names: a JSON key is the flag's name with `-` or `_` (`"batch_size"` or `"batch-size"`).
+public struct TrainingOptions: Codable, Equatable, Sendable {
+    public var objective = "mle"
+    public var steps = 1000
+    /// Examples per optimizer step (before accumulation is split off), whatever the number of ranks.
+    public var batchSize = 16
+    /// Longest training row in tokens; shorter batches are padded only to their longest row.
+    public var seqLen = 128
+    public var learningRate = 3e-4
+    public var warmupSteps = 50
+    public var minLrRatio = 0.1
+    public var weightDecay = 0.1
+    /// Largest global gradient norm; 0 turns clipping off.
+    public var gradClip = 1.0
+    /// Micro-batches per optimizer step: each holds batchSize / gradAccumulation examples.
+    public var gradAccumulation = 1
+    public var adamBeta1 = 0.9
+    public var adamBeta2 = 0.95
+    public var adamEpsilon = 1e-8
+    public var seed: UInt64 = 1234
+    /// Steps between checkpoints; 0 writes only the final model.
+    public var saveEvery = 0
+    /// Steps between held-out evaluations; 0 evaluates only at the end.
+    public var evalEvery = 0
+    /// Share of the data held out for evaluation (chosen by seed).
+    public var validFraction = 0.05
+    /// Complete checkpoints kept in the run folder; older ones are deleted. 0 keeps all.
+    public var keepCheckpoints = 3
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case objective, steps, batchSize = "batch_size", seqLen = "seq_len", learningRate = "learning_rate"
+        case warmupSteps = "warmup_steps", minLrRatio = "min_lr_ratio", weightDecay = "weight_decay"
+        case gradClip = "grad_clip", gradAccumulation = "grad_accumulation", adamBeta1 = "adam_beta1"
+        case adamBeta2 = "adam_beta2", adamEpsilon = "adam_epsilon", seed, saveEvery = "save_every"
+        case evalEvery = "eval_every", validFraction = "valid_fraction", keepCheckpoints = "keep_checkpoints"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TrainingOptions()
+        objective = try c.decodeIfPresent(String.self, forKey: .objective) ?? d.objective
+        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? d.steps
+        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
+        seqLen = try c.decodeIfPresent(Int.self, forKey: .seqLen) ?? d.seqLen
+        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
+        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
+        minLrRatio = try c.decodeIfPresent(Double.self, forKey: .minLrRatio) ?? d.minLrRatio
+        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
+        gradClip = try c.decodeIfPresent(Double.self, forKey: .gradClip) ?? d.gradClip
+        gradAccumulation = try c.decodeIfPresent(Int.self, forKey: .gradAccumulation) ?? d.gradAccumulation
+        adamBeta1 = try c.decodeIfPresent(Double.self, forKey: .adamBeta1) ?? d.adamBeta1
+        adamBeta2 = try c.decodeIfPresent(Double.self, forKey: .adamBeta2) ?? d.adamBeta2
+        adamEpsilon = try c.decodeIfPresent(Double.self, forKey: .adamEpsilon) ?? d.adamEpsilon
+        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
+        saveEvery = try c.decodeIfPresent(Int.self, forKey: .saveEvery) ?? d.saveEvery
+        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery) ?? d.evalEvery
+        validFraction = try c.decodeIfPresent(Double.self, forKey: .validFraction) ?? d.validFraction
+        keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? d.keepCheckpoints
+    }
+
+    /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
+    /// (a misspelt key would otherwise be silently ignored).
+    public static func load(configFile url: URL) throws -> TrainingOptions {
+        let file = url.path
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw ConfigFileError(file: file, reason: "cannot read: \((error as NSError).localizedDescription)")
+        }
+        guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+            throw ConfigFileError(file: file, reason: "not a JSON object")
+        }
+        let known = Set(CodingKeys.allCases.map(\.rawValue))
+        var normalized: [String: Any] = [:]
+        for (key, value) in object {
+            let name = key.replacingOccurrences(of: "-", with: "_")
+            guard known.contains(name) else {
+                throw ConfigFileError(file: file, reason: "unknown key '\(key)'; known keys: \(known.sorted().joined(separator: ", "))")
+            }
+            normalized[name] = value
+        }
+        do {
+            return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: normalized))
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
+            let key = context.codingPath.last?.stringValue ?? "?"
+            throw ConfigFileError(file: file, reason: "key '\(key)' has the wrong type")
+        }
+    }
+
+    /// Checks every value against its allowed range.
+    public func validate() throws {
+        func check(_ ok: Bool, _ option: String, _ value: Any, _ allowed: String) throws {
+            if !ok { throw OptionError(option: option, value: "\(value)", allowed: allowed) }
+        }
+        try check(["mle", "cpo", "dpo", "pss"].contains(objective), "objective", objective, "one of mle, cpo, dpo, pss")
+        try check(steps >= 1, "steps", steps, "a whole number ≥ 1")
+        try check(batchSize >= 1, "batch-size", batchSize, "a whole number ≥ 1")
+        try check(seqLen >= 2, "seq-len", seqLen, "a whole number ≥ 2")
+        try check(learningRate > 0 && learningRate.isFinite, "learning-rate", learningRate, "a finite number > 0")
+        try check(warmupSteps >= 0, "warmup-steps", warmupSteps, "a whole number ≥ 0")
+        try check((0...1).contains(minLrRatio), "min-lr-ratio", minLrRatio, "a number in [0, 1]")
+        try check(weightDecay >= 0 && weightDecay.isFinite, "weight-decay", weightDecay, "a finite number ≥ 0")
+        try check(gradClip >= 0 && gradClip.isFinite, "grad-clip", gradClip, "a finite number ≥ 0 (0 turns clipping off)")
+        try check(gradAccumulation >= 1, "grad-accumulation", gradAccumulation, "a whole number ≥ 1")
+        try check(batchSize % gradAccumulation == 0, "grad-accumulation", gradAccumulation,
+                  "a divisor of --batch-size \(batchSize)")
+        try check((0..<1).contains(adamBeta1), "adam-beta1", adamBeta1, "a number in [0, 1)")
+        try check((0..<1).contains(adamBeta2), "adam-beta2", adamBeta2, "a number in [0, 1)")
+        try check(adamEpsilon > 0 && adamEpsilon.isFinite, "adam-epsilon", adamEpsilon, "a finite number > 0")
+        try check(saveEvery >= 0, "save-every", saveEvery, "a whole number ≥ 0 (0: only the final model)")
+        try check(evalEvery >= 0, "eval-every", evalEvery, "a whole number ≥ 0 (0: only at the end)")
+        try check(validFraction >= 0 && validFraction < 1, "valid-fraction", validFraction, "a number in [0, 1)")
+        try check(keepCheckpoints >= 0, "keep-checkpoints", keepCheckpoints, "a whole number ≥ 0 (0 keeps all)")
+    }
+}
+
+/// A `--config` file that cannot be used.
+public struct ConfigFileError: Error, CustomStringConvertible {
+    public let file: String
+    public let reason: String
+    public var description: String { "\(file): \(reason)" }
+}

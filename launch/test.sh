@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Runs the whole test suite (debug build), installing missing system packages first.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash launch/install-deps.sh
+# Root may run mpirun in the multi-process tests only with these set.
+if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+swift build --build-tests
+swift test --skip-build "$@"
