@@ -3,8 +3,7 @@ import Foundation
 /// One token per UTF-8 byte (ids 0–255) plus `<|endoftext|>` (id 256): the vocabulary of tiny
 /// models and the built-in synthetic tasks.
 public struct ByteTokenizer: Tokenizer {
-    /// What `save(to:)` writes, so a checkpoint folder records which tokenizer it was trained with.
-    public static let configFileName = "tokenizer_config.json"
+    /// The `cpo_tokenizer` value in `tokenizer_config.json`, and the CLI's `--tokenizer` word.
     public static let kind = "byte"
 
     public init() {}
@@ -19,11 +18,12 @@ public struct ByteTokenizer: Tokenizer {
     }
 
     public func save(to folder: URL) throws {
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let config: [String: Any] = [
-            "tokenizer_class": "swift-cpo-byte", "cpo_tokenizer": Self.kind,
+            "tokenizer_class": "swift-cpo-byte", TokenizerFolder.kindKey: Self.kind,
             "eos_token": "<|endoftext|>", "eos_token_id": 256, "vocab_size": 257,
         ]
         let data = try JSONSerialization.data(withJSONObject: config, options: [.prettyPrinted, .sortedKeys])
-        try data.write(to: folder.appendingPathComponent(Self.configFileName), options: .atomic)
+        try AtomicFile.write(data, to: folder.appendingPathComponent(TokenizerFolder.configFileName))
     }
 }

@@ -8,7 +8,8 @@ public protocol Tokenizer: Sendable {
     var endOfText: Int32 { get }
     /// Encodes plain text; special-token strings in `text` are treated as ordinary text.
     func encode(_ text: String) -> [Int32]
-    /// Decodes ids; bytes that do not form valid UTF-8 come out as U+FFFD.
+    /// Decodes ids; bytes that do not form valid UTF-8 come out as U+FFFD, and `endOfText` (like any
+    /// id outside the vocabulary) contributes nothing, so a generated continuation decodes cleanly.
     func decode(_ ids: [Int32]) -> String
     /// Writes the files that let `TokenizerFolder.load` rebuild this tokenizer from `folder`.
     func save(to folder: URL) throws
