@@ -56,24 +56,21 @@ private struct LineProblem: Error {
 
     init(describing error: DecodingError) {
         switch error {
-        case let .typeMismatch(_, context), let .valueNotFound(_, context), let .dataCorrupted(context):
-            guard let field = context.codingPath.first?.stringValue else {
-                self.init(error.isTypeMismatch ? "not a JSON object" : "not valid JSON")
-                return
-            }
-            self.init("field '\(field)' must be \(LineFields.CodingKeys(stringValue: field)?.expectation ?? "well-formed")")
+        case let .typeMismatch(_, context), let .valueNotFound(_, context):
+            self.init(Self.fieldProblem(context) ?? "not a JSON object")
+        case let .dataCorrupted(context):
+            self.init(Self.fieldProblem(context) ?? "not valid JSON")
         case let .keyNotFound(key, _):
             self.init("missing field '\(key.stringValue)'")
         @unknown default:
             self.init("\(error)")
         }
     }
-}
 
-private extension DecodingError {
-    var isTypeMismatch: Bool {
-        if case .typeMismatch = self { return true }
-        return false
+    /// What the field the decoder stopped in must hold; nil when it failed before reaching a field.
+    private static func fieldProblem(_ context: DecodingError.Context) -> String? {
+        guard let field = context.codingPath.first?.stringValue else { return nil }
+        return "field '\(field)' must be \(LineFields.CodingKeys(stringValue: field)?.expectation ?? "well-formed")"
     }
 }
 

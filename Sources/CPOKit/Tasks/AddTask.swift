@@ -10,8 +10,8 @@ public struct AddTask: SyntheticTask {
     public func makePayload(using random: inout CounterRandom) -> String {
         func operand() -> String {
             let length = Int.random(in: digits, using: &random)
-            let leading = Int.random(in: 1...9, using: &random)
-            return (1..<length).reduce(String(leading)) { text, _ in text + String(Int.random(in: 0...9, using: &random)) }
+            let leading = String(Int.random(in: 1...9, using: &random))
+            return leading + (1..<length).map { _ in String(Int.random(in: 0...9, using: &random)) }.joined()
         }
         let left = operand()
         return "\(left) + \(operand())"
