@@ -99,6 +99,13 @@ final class CommunicatorMPITests: XCTestCase {
     /// Tiny buckets, so even these small buffers are all-reduced and broadcast in many pieces.
     private static let bucketBytes = 64
 
+    /// MPI must be finalized before a rank exits, or mpirun reports the job as failed (which
+    /// `CommunicatorTwoRankTests` would then see); a failure here shows up there.
+    override class func tearDown() {
+        try? MPICommunicator.finalize()
+        super.tearDown()
+    }
+
     private func checks() throws -> CollectiveChecks {
         CollectiveChecks(communicator: try MPICommunicator.world(bucketBytes: Self.bucketBytes))
     }
