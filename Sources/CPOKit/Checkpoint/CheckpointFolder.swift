@@ -36,7 +36,7 @@ public struct CheckpointFolder: Sendable, Equatable {
         let name = url.lastPathComponent
         guard name.hasPrefix(Self.stepPrefix) else { return nil }
         let digits = name.dropFirst(Self.stepPrefix.count)
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber) else { return nil }
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
         return Int(digits)
     }
 
@@ -65,6 +65,10 @@ public struct CheckpointFolder: Sendable, Equatable {
     public func write(config: Data, layout: TensorLayout, parameters: FloatBuffer, tokenizer: any Tokenizer,
                       training: ResumeState? = nil) throws {
         precondition(parameters.count == layout.totalCount, "parameter buffer does not follow the layout")
+        if let training {
+            precondition(training.firstMoment.count == layout.totalCount && training.secondMoment.count == layout.totalCount,
+                         "optimizer moments do not follow the layout")
+        }
         guard (try? JSONSerialization.jsonObject(with: config)) is [String: Any] else {
             throw CheckpointError.malformed(file: file(Self.configFile).path, reason: "config is not a JSON object")
         }
@@ -74,8 +78,6 @@ public struct CheckpointFolder: Sendable, Equatable {
                                         to: folder.appendingPathComponent(Self.modelFile))
             try tokenizer.save(to: folder)
             if let training {
-                precondition(training.firstMoment.count == layout.totalCount && training.secondMoment.count == layout.totalCount,
-                             "optimizer moments do not follow the layout")
                 try SafetensorsWriter.write(
                     Self.tensors(layout, training.firstMoment, prefix: Self.firstMomentPrefix)
                         + Self.tensors(layout, training.secondMoment, prefix: Self.secondMomentPrefix),

@@ -3,8 +3,9 @@ public enum CommunicatorElementType: Sendable {
     case float, double, int32, int64, uint8
 }
 
-/// A plain value type a communicator can sum, gather and broadcast.
-public protocol CommunicatorElement {
+/// A plain value type a communicator can sum, gather and broadcast; bitwise copyable, so
+/// receive buffers can be left uninitialised until the transport fills them.
+public protocol CommunicatorElement: BitwiseCopyable {
     static var communicatorType: CommunicatorElementType { get }
 }
 

@@ -19,7 +19,8 @@ public final class MPICommunicator: Communicator {
         didSet { precondition(bucketBytes > 0, "bucket size must be positive") }
     }
     private let communicator: MPI_Comm
-    /// Communicators made by `split` are freed with their object; the world never is.
+    /// Communicators made by `split` are freed with their object (every rank drops it at the same
+    /// point of the program, as the collective MPI_Comm_free expects); the world never is.
     private let ownsCommunicator: Bool
 
     private init(communicator: MPI_Comm, owns: Bool, bucketBytes: Int) throws {
