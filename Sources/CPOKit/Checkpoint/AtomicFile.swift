@@ -3,44 +3,61 @@ import Foundation
 import Glibc
 #endif
 
-/// A file that could not be written; nothing was left at its destination.
+/// A file or folder that could not be written; nothing was left at its destination.
 public struct AtomicFileError: Error, CustomStringConvertible {
     public let file: String
     public let reason: String
     static func unwritable(file: String, reason: String) -> AtomicFileError { AtomicFileError(file: file, reason: reason) }
+    static func unwritable(file: String) -> AtomicFileError { unwritable(file: file, reason: String(cString: strerror(errno))) }
     public var description: String { "\(file): cannot write: \(reason)" }
 }
 
 /// Writes files so that a reader (or a later `--resume`) sees either the old content or the new
 /// one, never a half-written file: write to a temporary name, fsync, rename, fsync the folder.
 public enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
-        let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw AtomicFileError.unwritable(file: url.path, reason: String(cString: strerror(errno))) }
-        var failure: String?
-        data.withUnsafeBytes { raw in
+    /// The open temporary file that `write(to:_:)` hands its producer; bytes are appended in order.
+    public struct Sink {
+        fileprivate let fd: Int32
+        fileprivate let destination: String
+
+        public func append(_ bytes: UnsafeRawBufferPointer) throws {
             var written = 0
-            while written < raw.count {
-                let n = Glibc.write(fd, raw.baseAddress! + written, raw.count - written)
+            while written < bytes.count {
+                let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
                 if n < 0 {
                     if errno == EINTR { continue }
-                    failure = String(cString: strerror(errno)); return
+                    throw AtomicFileError.unwritable(file: destination)
                 }
                 written += n
             }
         }
-        if failure == nil, fsync(fd) != 0 { failure = String(cString: strerror(errno)) }
-        close(fd)
-        if let failure {
+
+        public func append(_ data: Data) throws { try data.withUnsafeBytes { try append($0) } }
+    }
+
+    public static func write(_ data: Data, to url: URL) throws {
+        try write(to: url) { try $0.append(data) }
+    }
+
+    /// Streams the content through `produce`, so large files (a model's parameters) need no
+    /// second copy in memory.
+    public static func write(to url: URL, _ produce: (Sink) throws -> Void) throws {
+        let folder = url.deletingLastPathComponent()
+        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
+        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw AtomicFileError.unwritable(file: url.path) }
+        do {
+            defer { close(fd) }
+            try produce(Sink(fd: fd, destination: url.path))
+            guard fsync(fd) == 0 else { throw AtomicFileError.unwritable(file: url.path) }
+        } catch {
             unlink(temporary.path)
-            throw AtomicFileError.unwritable(file: url.path, reason: failure)
+            throw error
         }
         guard rename(temporary.path, url.path) == 0 else {
-            let reason = String(cString: strerror(errno))
+            let failure = AtomicFileError.unwritable(file: url.path)
             unlink(temporary.path)
-            throw AtomicFileError.unwritable(file: url.path, reason: reason)
+            throw failure
         }
         syncFolder(folder)
     }

@@ -70,15 +70,19 @@ public struct SafetensorsReader {
             entries.append(try Self.parseEntry(name: name, value: value, file: file))
         }
         entries.sort { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }
+        let dataLength = data.count - dataStart
         var expectedStart = 0
         for entry in entries {
             guard entry.range.lowerBound == expectedStart else {
                 throw SafetensorsError.badTensor(file: file, tensor: entry.name,
                     reason: "data starts at byte \(entry.range.lowerBound), expected \(expectedStart): tensors must be contiguous without gaps or overlaps")
             }
+            guard entry.range.upperBound <= dataLength else {
+                throw SafetensorsError.badTensor(file: file, tensor: entry.name,
+                    reason: "data_offsets [\(entry.range.lowerBound), \(entry.range.upperBound)] run past the end of the \(dataLength)-byte data section (truncated file?)")
+            }
             expectedStart = entry.range.upperBound
         }
-        let dataLength = data.count - dataStart
         guard expectedStart == dataLength else {
             throw SafetensorsError.badHeader(file: file,
                 reason: "tensors cover \(expectedStart) bytes but the data section holds \(dataLength)")
@@ -98,18 +102,11 @@ public struct SafetensorsReader {
             throw fail("dtype \(dtypeName) is not supported (F32, F16, BF16)")
         }
         guard let shapeValues = dict["shape"] as? [Any] else { throw fail("missing shape") }
-        var shape: [Int] = []
-        for item in shapeValues {
-            guard let number = item as? NSNumber, Double(number.int64Value) == number.doubleValue,
-                  number.int64Value >= 0, number.int64Value <= Int64(Int32.max) else {
-                throw fail("shape \(shapeValues) must hold non-negative integers")
-            }
-            shape.append(number.intValue)
-        }
-        guard let offsets = dict["data_offsets"] as? [Any], offsets.count == 2,
-              let begin = (offsets[0] as? NSNumber)?.int64Value, let end = (offsets[1] as? NSNumber)?.int64Value,
-              begin >= 0, end >= begin else {
-            throw fail("data_offsets must be [begin, end] with 0 ≤ begin ≤ end")
+        let shape = shapeValues.compactMap(nonNegativeInteger)
+        guard shape.count == shapeValues.count else { throw fail("shape \(shapeValues) must hold non-negative integers") }
+        guard let offsetValues = dict["data_offsets"] as? [Any], offsetValues.count == 2,
+              let begin = nonNegativeInteger(offsetValues[0]), let end = nonNegativeInteger(offsetValues[1]), begin <= end else {
+            throw fail("data_offsets must be [begin, end] with integers 0 ≤ begin ≤ end")
         }
         var elements = 1
         for dimension in shape {
@@ -118,10 +115,18 @@ public struct SafetensorsReader {
             elements = product
         }
         let (bytes, overflow) = elements.multipliedReportingOverflow(by: dtype.byteSize)
-        guard !overflow, Int64(bytes) == end - begin else {
+        guard !overflow, bytes == end - begin else {
             throw fail("shape \(shape) × \(dtype.rawValue) is \(overflow ? "too many" : String(bytes)) bytes but data_offsets span \(end - begin)")
         }
-        return Entry(name: name, dtype: dtype, shape: shape, range: Int(begin)..<Int(end))
+        return Entry(name: name, dtype: dtype, shape: shape, range: begin..<end)
+    }
+
+    /// A JSON integer that fits `Int` and is not negative. Foundation bridges JSON booleans to
+    /// NSNumber too (type code "c"), so they are told apart explicitly.
+    private static func nonNegativeInteger(_ value: Any) -> Int? {
+        guard let number = value as? NSNumber, String(cString: number.objCType) != "c",
+              let integer = value as? Int, integer >= 0 else { return nil }
+        return integer
     }
 
     public var tensorNames: [String] { entries.map(\.name) }

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Writes F32 tensors as a safetensors file, atomically: the bytes go to a temporary file in the
-/// same folder, are flushed to disk, and only then renamed over the destination.
+/// same folder, are flushed to disk, and only then renamed over the destination. Tensor data is
+/// streamed from the caller's buffers, never copied whole.
 public enum SafetensorsWriter {
     public struct Tensor {
         public let name: String
@@ -29,11 +30,13 @@ public enum SafetensorsWriter {
         header += "}"
         // Pad with spaces so the data section starts 8-byte aligned, as the reference writer does.
         while (header.utf8.count % 8) != 0 { header += " " }
-        var output = Data(capacity: 8 + header.utf8.count + offset)
-        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { output.append(contentsOf: $0) }
-        output.append(contentsOf: Array(header.utf8))
-        for tensor in tensors { output.append(UnsafeBufferPointer(start: tensor.values.baseAddress, count: tensor.values.count)) }
-        try AtomicFile.write(output, to: url)
+        var prefix = Data(capacity: 8 + header.utf8.count)
+        withUnsafeBytes(of: UInt64(header.utf8.count).littleEndian) { prefix.append(contentsOf: $0) }
+        prefix.append(contentsOf: Array(header.utf8))
+        try AtomicFile.write(to: url) { sink in
+            try sink.append(prefix)
+            for tensor in tensors { try sink.append(UnsafeRawBufferPointer(tensor.values)) }
+        }
     }
 
     private static func jsonString(_ string: String) -> String {

@@ -1,0 +1,230 @@
+import Foundation
+
+/// A Hugging Face-style model folder — `config.json`, `model.safetensors` (F32, the layout's
+/// tensors in layout order), the tokenizer's files — plus, for a training run,
+/// `optimizer.safetensors` and `trainer_state.json`, so the run resumes exactly.
+///
+/// Folders are written atomically (see `AtomicFolder`) and end with a manifest of every file and
+/// its size, which readers of a run directory check before trusting a folder. Reading parameters
+/// does not require the manifest, so plain Hugging Face folders load too.
+public struct CheckpointFolder: Sendable, Equatable {
+    public static let configFile = "config.json"
+    public static let modelFile = "model.safetensors"
+    public static let optimizerFile = "optimizer.safetensors"
+    public static let trainerStateFile = "trainer_state.json"
+    public static let manifestFile = "checkpoint_manifest.json"
+    public static let finalName = "final"
+    static let stepPrefix = "checkpoint-"
+    /// PyTorch's names for AdamW's first and second moments.
+    static let firstMomentPrefix = "exp_avg."
+    static let secondMomentPrefix = "exp_avg_sq."
+    static let optimizerStepKey = "step"
+    /// GPT-2 checkpoints name their tensors with and without this prefix.
+    static let optionalTensorPrefix = "transformer."
+
+    public let url: URL
+
+    public init(url: URL) { self.url = url }
+
+    /// The folder a run saves its state after `step` optimizer steps into.
+    public init(step: Int, in runDirectory: URL) {
+        url = runDirectory.appendingPathComponent("\(Self.stepPrefix)\(step)")
+    }
+
+    /// The step in the folder's `checkpoint-STEP` name, if it has one.
+    public var step: Int? {
+        let name = url.lastPathComponent
+        guard name.hasPrefix(Self.stepPrefix) else { return nil }
+        let digits = name.dropFirst(Self.stepPrefix.count)
+        guard !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+        return Int(digits)
+    }
+
+    private func file(_ name: String) -> URL { url.appendingPathComponent(name) }
+
+    // MARK: Writing
+
+    /// What a training run adds to a model folder; the moments follow the parameter layout.
+    public struct ResumeState {
+        public var trainer: TrainerState
+        /// AdamW's own step count, which drives its bias correction.
+        public var optimizerStep: Int
+        public var firstMoment: FloatBuffer
+        public var secondMoment: FloatBuffer
+
+        public init(trainer: TrainerState, optimizerStep: Int, firstMoment: FloatBuffer, secondMoment: FloatBuffer) {
+            self.trainer = trainer
+            self.optimizerStep = optimizerStep
+            self.firstMoment = firstMoment
+            self.secondMoment = secondMoment
+        }
+    }
+
+    /// Writes the whole folder, replacing any folder already at `url`. `config` is the model's
+    /// `config.json`, a JSON object.
+    public func write(config: Data, layout: TensorLayout, parameters: FloatBuffer, tokenizer: any Tokenizer,
+                      training: ResumeState? = nil) throws {
+        precondition(parameters.count == layout.totalCount, "parameter buffer does not follow the layout")
+        if let training {
+            precondition(training.firstMoment.count == layout.totalCount && training.secondMoment.count == layout.totalCount,
+                         "optimizer moments do not follow the layout")
+        }
+        guard (try? JSONSerialization.jsonObject(with: config)) is [String: Any] else {
+            throw CheckpointError.malformed(file: file(Self.configFile).path, reason: "config is not a JSON object")
+        }
+        try AtomicFolder.write(to: url) { folder in
+            try AtomicFile.write(config, to: folder.appendingPathComponent(Self.configFile))
+            try SafetensorsWriter.write(Self.tensors(layout, parameters), metadata: ["format": "pt"],
+                                        to: folder.appendingPathComponent(Self.modelFile))
+            try tokenizer.save(to: folder)
+            if let training {
+                try SafetensorsWriter.write(
+                    Self.tensors(layout, training.firstMoment, prefix: Self.firstMomentPrefix)
+                        + Self.tensors(layout, training.secondMoment, prefix: Self.secondMomentPrefix),
+                    metadata: ["format": "pt", Self.optimizerStepKey: String(training.optimizerStep)],
+                    to: folder.appendingPathComponent(Self.optimizerFile))
+                try AtomicFile.write(try Self.jsonEncoder.encode(training.trainer), to: folder.appendingPathComponent(Self.trainerStateFile))
+            }
+            try Manifest.write(describing: folder)
+        }
+    }
+
+    /// Convenience for a model configuration type: encoded with sorted keys, as `config.json`.
+    public func write<Config: Encodable>(config: Config, layout: TensorLayout, parameters: FloatBuffer,
+                                         tokenizer: any Tokenizer, training: ResumeState? = nil) throws {
+        try write(config: try Self.jsonEncoder.encode(config), layout: layout, parameters: parameters,
+                  tokenizer: tokenizer, training: training)
+    }
+
+    private static var jsonEncoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+        return encoder
+    }
+
+    private static func tensors(_ layout: TensorLayout, _ buffer: FloatBuffer, prefix: String = "") -> [SafetensorsWriter.Tensor] {
+        layout.specs.map { spec in
+            SafetensorsWriter.Tensor(name: prefix + spec.name, shape: spec.shape,
+                                     values: UnsafeBufferPointer(layout.view(spec.name, in: buffer)))
+        }
+    }
+
+    // MARK: Completeness
+
+    /// Throws unless the folder's manifest is present and every file it lists has its recorded size.
+    public func verifyComplete() throws {
+        try Manifest.verify(folder: url)
+    }
+
+    public var isComplete: Bool { (try? verifyComplete()) != nil }
+
+    /// The complete `checkpoint-STEP` folder with the highest step in `runDirectory`, ignoring
+    /// temporaries and folders a crashed writer left; nil when there is none (or no such directory).
+    public static func newestComplete(in runDirectory: URL) throws -> CheckpointFolder? {
+        try stepFolders(in: runDirectory).last(where: \.isComplete)
+    }
+
+    /// Removes complete `checkpoint-STEP` folders beyond the newest `count`; never touches `final`,
+    /// incomplete folders or other files. Returns the folders removed.
+    @discardableResult
+    public static func removeAllButNewest(_ count: Int, in runDirectory: URL) throws -> [CheckpointFolder] {
+        precondition(count >= 0, "cannot keep a negative number of checkpoints")
+        let doomed = try stepFolders(in: runDirectory).filter(\.isComplete).dropLast(count)
+        for folder in doomed { try AtomicFolder.remove(folder.url) }
+        return Array(doomed)
+    }
+
+    /// `checkpoint-STEP` folders in increasing step order.
+    private static func stepFolders(in runDirectory: URL) throws -> [CheckpointFolder] {
+        guard FileManager.default.fileExists(atPath: runDirectory.path) else { return [] }
+        let names: [String]
+        do {
+            names = try FileManager.default.contentsOfDirectory(atPath: runDirectory.path)
+        } catch {
+            throw CheckpointError.unreadable(path: runDirectory.path, reason: "\(error)")
+        }
+        return names.map { CheckpointFolder(url: runDirectory.appendingPathComponent($0)) }
+            .compactMap { folder in folder.step.map { (folder, $0) } }
+            .sorted { $0.1 < $1.1 }
+            .map(\.0)
+    }
+
+    // MARK: Reading
+
+    /// The raw `config.json`, for the model's own configuration type to decode.
+    public func readConfig() throws -> Data {
+        try readFile(Self.configFile)
+    }
+
+    /// Reads every tensor of `layout` into `parameters`, converting F16/BF16 to Float. A GPT-2
+    /// tensor may be stored with or without the `transformer.` prefix; tensors the layout does not
+    /// name (e.g. attention-mask buffers of old exports) are ignored.
+    public func readParameters(layout: TensorLayout, into parameters: FloatBuffer) throws {
+        precondition(parameters.count == layout.totalCount, "parameter buffer does not follow the layout")
+        let reader = try openSafetensors(Self.modelFile)
+        for spec in layout.specs {
+            let names = Self.acceptedNames(for: spec.name)
+            guard let stored = names.first(where: { reader.entry($0) != nil }) else {
+                throw CheckpointError.missingTensor(file: reader.path, tensor: spec.name, triedNames: names)
+            }
+            try reader.read(stored, into: layout.view(spec.name, in: parameters), expectedShape: spec.shape)
+        }
+    }
+
+    /// Reads AdamW's moments into buffers that follow `layout`; returns the optimizer's step count.
+    public func readOptimizerMoments(layout: TensorLayout, firstMoment: FloatBuffer, secondMoment: FloatBuffer) throws -> Int {
+        precondition(firstMoment.count == layout.totalCount && secondMoment.count == layout.totalCount,
+                     "optimizer moments do not follow the layout")
+        let reader = try openSafetensors(Self.optimizerFile)
+        guard let stepText = reader.metadata[Self.optimizerStepKey], let step = Int(stepText), step >= 0 else {
+            throw CheckpointError.malformed(file: reader.path, reason: "metadata lacks a non-negative integer '\(Self.optimizerStepKey)'")
+        }
+        for (prefix, buffer) in [(Self.firstMomentPrefix, firstMoment), (Self.secondMomentPrefix, secondMoment)] {
+            for spec in layout.specs {
+                let name = prefix + spec.name
+                guard reader.entry(name) != nil else {
+                    throw CheckpointError.missingTensor(file: reader.path, tensor: name, triedNames: [name])
+                }
+                try reader.read(name, into: layout.view(spec.name, in: buffer), expectedShape: spec.shape)
+            }
+        }
+        return step
+    }
+
+    public func readTrainerState() throws -> TrainerState {
+        let path = file(Self.trainerStateFile).path
+        let state: TrainerState
+        do {
+            state = try JSONDecoder().decode(TrainerState.self, from: try readFile(Self.trainerStateFile))
+        } catch let error as DecodingError {
+            throw CheckpointError.malformed(file: path, reason: "not a trainer state: \(error)")
+        }
+        guard state.formatVersion <= TrainerState.currentFormatVersion else {
+            throw CheckpointError.malformed(file: path,
+                reason: "format_version \(state.formatVersion) is newer than this program reads (\(TrainerState.currentFormatVersion))")
+        }
+        return state
+    }
+
+    /// The names a layout tensor may be stored under, preferred first.
+    static func acceptedNames(for name: String) -> [String] {
+        let prefix = optionalTensorPrefix
+        return [name, name.hasPrefix(prefix) ? String(name.dropFirst(prefix.count)) : prefix + name]
+    }
+
+    private func readFile(_ name: String) throws -> Data {
+        let url = file(name)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw CheckpointError.missingFile(file: url.path) }
+        do {
+            return try Data(contentsOf: url)
+        } catch {
+            throw CheckpointError.unreadable(path: url.path, reason: "\(error)")
+        }
+    }
+
+    private func openSafetensors(_ name: String) throws -> SafetensorsReader {
+        let url = file(name)
+        guard FileManager.default.fileExists(atPath: url.path) else { throw CheckpointError.missingFile(file: url.path) }
+        return try SafetensorsReader(url: url)
+    }
+}

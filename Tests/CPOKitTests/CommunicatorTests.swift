@@ -1,0 +1,137 @@
+import Foundation
+import XCTest
+@testable import CPOKit
+
+/// What every communicator must do, for whatever world it spans: each rank contributes values
+/// derived from its rank, and the results are compared with sums and concatenations computed
+/// from the world size alone.
+struct CollectiveChecks {
+    let communicator: any Communicator
+    var rank: Int { communicator.rank }
+    var size: Int { communicator.size }
+
+    func allReduceSumsFloatsInPlace(file: StaticString = #filePath, line: UInt = #line) throws {
+        let count = 1000
+        var values = (0..<count).map { Float(rank + 1) * Float($0 % 7) }
+        try values.withUnsafeMutableBufferPointer { try communicator.allReduceSum($0) }
+        let ranks = Float(size * (size + 1) / 2)
+        XCTAssertEqual(values, (0..<count).map { ranks * Float($0 % 7) }, file: file, line: line)
+    }
+
+    func allReduceSumsDoubles(file: StaticString = #filePath, line: UInt = #line) throws {
+        XCTAssertEqual(try communicator.allReduceSum(Double(rank) + 0.5), Double(size * (size - 1) / 2) + 0.5 * Double(size), file: file, line: line)
+        let sums = try communicator.allReduceSum([1.0, Double(rank), -2.25])
+        XCTAssertEqual(sums, [Double(size), Double(size * (size - 1) / 2), -2.25 * Double(size)], file: file, line: line)
+    }
+
+    func allGatherConcatenatesInRankOrder(file: StaticString = #filePath, line: UInt = #line) throws {
+        func floats(_ rank: Int) -> [Float] { [Float(rank) * 10, Float(rank) * 10 + 0.5] }
+        XCTAssertEqual(try communicator.allGather(floats(rank)), (0..<size).flatMap(floats), file: file, line: line)
+        func ids(_ rank: Int) -> [Int32] { [Int32(rank), Int32(-rank), Int32.max - Int32(rank)] }
+        XCTAssertEqual(try communicator.allGather(ids(rank)), (0..<size).flatMap(ids), file: file, line: line)
+    }
+
+    func allGatherVariableKeepsEachRanksCount(file: StaticString = #filePath, line: UInt = #line) throws {
+        func contribution(_ rank: Int, count: Int) -> [Int32] { (0..<count).map { Int32(rank * 100 + $0) } }
+        let growing = try communicator.allGatherVariable(contribution(rank, count: 2 * rank + 1))
+        XCTAssertEqual(growing, (0..<size).map { contribution($0, count: 2 * $0 + 1) }, file: file, line: line)
+        // Rank 0 contributes nothing.
+        let floats = try communicator.allGatherVariable(contribution(rank, count: rank).map(Float.init))
+        XCTAssertEqual(floats, (0..<size).map { contribution($0, count: $0).map(Float.init) }, file: file, line: line)
+    }
+
+    func broadcastCopiesTheRootsData(file: StaticString = #filePath, line: UInt = #line) throws {
+        let root = size - 1
+        func rootValues() -> [Float] { (0..<300).map { Float($0) * 0.5 + Float(root) } }
+        var values = rank == root ? rootValues() : [Float](repeating: -1, count: 300)
+        try values.withUnsafeMutableBufferPointer { try communicator.broadcast($0, root: root) }
+        XCTAssertEqual(values, rootValues(), file: file, line: line)
+
+        let message = Array("{\"step\": 12}".utf8)
+        var bytes = rank == 0 ? message : []
+        try communicator.broadcast(&bytes, root: 0)
+        XCTAssertEqual(bytes, message, file: file, line: line)
+    }
+
+    func splitGroupsRanksByColorOrderedByKey(file: StaticString = #filePath, line: UInt = #line) throws {
+        // Same-parity ranks form a group; the negative key reverses their order.
+        let group = try communicator.split(color: rank % 2, key: -rank)
+        let members = (0..<size).filter { $0 % 2 == rank % 2 }
+        XCTAssertEqual(group.size, members.count, file: file, line: line)
+        XCTAssertEqual(group.rank, members.filter { $0 > rank }.count, file: file, line: line)
+        XCTAssertEqual(try group.allReduceSum(Double(rank)), Double(members.reduce(0, +)), file: file, line: line)
+        try group.barrier()
+        try communicator.barrier()
+    }
+}
+
+final class CommunicatorSingleProcessTests: XCTestCase {
+    private let checks = CollectiveChecks(communicator: SingleProcessCommunicator())
+
+    func testIsAWorldOfOne() {
+        XCTAssertEqual(checks.communicator.rank, 0)
+        XCTAssertEqual(checks.communicator.size, 1)
+    }
+
+    func testAllReduceSum() throws {
+        try checks.allReduceSumsFloatsInPlace()
+        try checks.allReduceSumsDoubles()
+    }
+
+    func testAllGather() throws {
+        try checks.allGatherConcatenatesInRankOrder()
+        try checks.allGatherVariableKeepsEachRanksCount()
+    }
+
+    func testBroadcast() throws { try checks.broadcastCopiesTheRootsData() }
+
+    func testSplit() throws { try checks.splitGroupsRanksByColorOrderedByKey() }
+
+    func testPlainProcessGetsTheSingleProcessWorld() throws {
+        XCTAssertFalse(MPICommunicator.isLaunchedByMPI, "this test class runs outside mpirun")
+        XCTAssertTrue(try worldCommunicator() is SingleProcessCommunicator)
+    }
+}
+
+/// Runs in the test process itself, where MPI starts as a singleton (a world of one), and again
+/// under `mpirun -np 2` from `CommunicatorTwoRankTests`; the same assertions hold for both.
+final class CommunicatorMPITests: XCTestCase {
+    /// Tiny buckets, so even these small buffers are all-reduced and broadcast in many pieces.
+    private static let bucketBytes = 64
+
+    /// MPI must be finalized before a rank exits, or mpirun reports the job as failed (which
+    /// `CommunicatorTwoRankTests` would then see); a failure here shows up there.
+    override class func tearDown() {
+        try? MPICommunicator.finalize()
+        super.tearDown()
+    }
+
+    private func checks() throws -> CollectiveChecks {
+        CollectiveChecks(communicator: try MPICommunicator.world(bucketBytes: Self.bucketBytes))
+    }
+
+    func testWorldMatchesTheLaunch() throws {
+        let world = try MPICommunicator.world()
+        let launchedSize = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"].flatMap { Int($0) } ?? 1
+        XCTAssertEqual(world.size, launchedSize)
+        XCTAssertTrue((0..<world.size).contains(world.rank))
+        XCTAssertEqual(world.bucketBytes, MPICommunicator.defaultBucketBytes)
+        let chosen = try worldCommunicator()
+        XCTAssertEqual(chosen is MPICommunicator, MPICommunicator.isLaunchedByMPI)
+        XCTAssertEqual(chosen.size, launchedSize)
+    }
+
+    func testAllReduceSum() throws {
+        try checks().allReduceSumsFloatsInPlace()
+        try checks().allReduceSumsDoubles()
+    }
+
+    func testAllGather() throws {
+        try checks().allGatherConcatenatesInRankOrder()
+        try checks().allGatherVariableKeepsEachRanksCount()
+    }
+
+    func testBroadcast() throws { try checks().broadcastCopiesTheRootsData() }
+
+    func testSplit() throws { try checks().splitGroupsRanksByColorOrderedByKey() }
+}
