@@ -61,7 +61,7 @@ final class CheckpointFolderTests: XCTestCase {
         XCTAssertEqual(folder.url.lastPathComponent, "checkpoint-9")
         XCTAssertEqual(folder.step, 9)
         XCTAssertEqual(try contents(of: folder.url), [CheckpointFolder.configFile, CheckpointFolder.manifestFile, CheckpointFolder.modelFile,
-                                                      CheckpointFolder.optimizerFile, ByteTokenizer.configFileName, CheckpointFolder.trainerStateFile].sorted())
+                                                      CheckpointFolder.optimizerFile, TokenizerFolder.configFileName, CheckpointFolder.trainerStateFile].sorted())
         XCTAssertEqual(try contents(of: runDirectory), ["checkpoint-9"], "no temporary is left beside the checkpoint")
         XCTAssertTrue(folder.isComplete)
         XCTAssertEqual(try folder.readConfig(), config)
