@@ -5,13 +5,6 @@ public struct TrainerState: Codable, Equatable, Sendable {
     /// Bumped when a field changes meaning; readers refuse newer versions instead of misreading them.
     public static let currentFormatVersion = 1
 
-    /// The next example the data loader hands out: `position` within the shuffled order of `epoch`.
-    public struct DataCursor: Codable, Equatable, Sendable {
-        public var epoch: Int
-        public var position: Int
-        public init(epoch: Int, position: Int) { self.epoch = epoch; self.position = position }
-    }
-
     public var formatVersion: Int
     /// Optimizer steps completed.
     public var globalStep: Int
