@@ -1,0 +1,171 @@
+/// Training forward and backward passes over a batch of B sequences of length T.
+///
+/// The forward pass keeps, per position, the negative log-likelihood of the target; the backward
+/// pass takes per-position weights w[b, t] = ∂L/∂nll[b, t] and adds ∂L/∂θ into `gradients`. Mean
+/// cross-entropy is w = 1/count on unmasked positions; a sequence-level objective weights each
+/// candidate's tokens by its own scalar and runs the same path.
+extension GPT2 {
+    /// Runs the model on `tokens` ([B, T] row-major) and scores `targets` ([B, T]; −1 masks a
+    /// position). Afterwards `nll`, `logits` and `hiddenStates` describe this batch.
+    public func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
+        try checkBatch(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+        let rows = batchSize * length
+        if (activations?.capacity ?? 0) < rows { activations = GPT2Activations(config: config, capacity: rows) }
+        let a = activations!
+        pass = Pass(batchSize: batchSize, length: length, tokens: tokens, targets: targets)
+        let k = Kernels(config: config, batchSize: batchSize, length: length)
+        let w = weights
+
+        tokens.withUnsafeBufferPointer { k.embedding.forward(out: a.embedded.pointer, tokens: $0.baseAddress!, tokenTable: w.tokenEmbedding, positionTable: w.positionEmbedding) }
+        var residual = a.embedded
+        for (block, act) in zip(w.blocks, a.blocks) {
+            k.norm.forward(out: act.norm1.pointer, mean: act.norm1Mean.pointer, rstd: act.norm1Rstd.pointer, inp: residual.pointer,
+                           weight: block[.norm1Weight], bias: block[.norm1Bias])
+            k.qkv.forward(out: act.qkv.pointer, inp: act.norm1.pointer, weight: block[.attentionWeight], bias: block[.attentionBias])
+            k.attention.forward(out: act.attention.pointer, logSumExp: act.attentionLogSumExp.pointer, qkv: act.qkv.pointer)
+            k.attentionProjection.forward(out: act.residualAfterAttention.pointer, inp: act.attention.pointer,
+                                          weight: block[.attentionProjectionWeight], bias: block[.attentionProjectionBias], base: residual.pointer)
+            k.norm.forward(out: act.norm2.pointer, mean: act.norm2Mean.pointer, rstd: act.norm2Rstd.pointer,
+                           inp: act.residualAfterAttention.pointer, weight: block[.norm2Weight], bias: block[.norm2Bias])
+            k.mlp.forward(out: act.mlp.pointer, inp: act.norm2.pointer, weight: block[.mlpWeight], bias: block[.mlpBias])
+            k.gelu.forward(out: act.mlpActivated.pointer, inp: act.mlp.pointer)
+            k.mlpProjection.forward(out: act.residualAfterMLP.pointer, inp: act.mlpActivated.pointer, weight: block[.mlpProjectionWeight],
+                                    bias: block[.mlpProjectionBias], base: act.residualAfterAttention.pointer)
+            residual = act.residualAfterMLP
+        }
+        k.norm.forward(out: a.finalNorm.pointer, mean: a.finalNormMean.pointer, rstd: a.finalNormRstd.pointer, inp: residual.pointer,
+                       weight: w.finalNormWeight, bias: w.finalNormBias)
+        k.head.forward(out: a.logits.pointer, inp: a.finalNorm.pointer, weight: w.tokenEmbedding, bias: nil)
+        targets.withUnsafeBufferPointer {
+            k.crossEntropy.forward(nll: a.nll.pointer, logSumExp: a.logSumExp.pointer, logits: a.logits.pointer, targets: $0.baseAddress!)
+        }
+    }
+
+    /// −log p(target) per position of the last forward pass, [B, T]; 0 where masked.
+    public var nll: UnsafeBufferPointer<Float> { view(\.nll, width: 1) }
+
+    /// The last forward pass's logits, [B, T, V]. The backward pass overwrites them.
+    public var logits: UnsafeBufferPointer<Float> {
+        precondition(pass?.logitsValid == true, "logits are gone: backward() overwrote them with their gradient")
+        return view(\.logits, width: config.vocabularySize)
+    }
+
+    /// The last forward pass's final hidden states (after the final LayerNorm), [B, T, C].
+    public var hiddenStates: UnsafeBufferPointer<Float> { view(\.finalNorm, width: config.channels) }
+
+    /// Mean of `nll` over the unmasked positions of the last forward pass (0 if all are masked).
+    public var meanCrossEntropy: Float {
+        guard let pass else { preconditionFailure("forward() has not run") }
+        let count = pass.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        guard count > 0 else { return 0 }
+        return Float(nll.reduce(0.0) { $0 + Double($1) } / Double(count))
+    }
+
+    /// Adds the gradient of `meanCrossEntropy` to `gradients`.
+    public func backwardMeanCrossEntropy() {
+        guard let pass, let a = activations else { preconditionFailure("forward() has not run") }
+        let count = pass.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        for (row, target) in pass.targets.enumerated() { a.lossWeights[row] = target >= 0 ? 1 / Float(count) : 0 }
+        backward(lossWeights: a.lossWeights.pointer)
+    }
+
+    /// Adds ∂L/∂θ to `gradients` for a loss L whose derivative by nll[b, t] is `lossWeights[b, t]`
+    /// ([B, T]; ignored at masked positions). Overwrites the logits with their gradient.
+    public func backward(lossWeights: [Float]) {
+        precondition(lossWeights.count == pass?.rows, "backward() needs one weight per position of the last forward pass")
+        lossWeights.withUnsafeBufferPointer { backward(lossWeights: $0.baseAddress!) }
+    }
+
+    private func backward(lossWeights: UnsafePointer<Float>) {
+        guard var pass, let a = activations else { preconditionFailure("forward() has not run") }
+        precondition(pass.logitsValid, "backward() has already run for this forward pass")
+        pass.logitsValid = false
+        self.pass = pass
+        let k = Kernels(config: config, batchSize: pass.batchSize, length: pass.length)
+        let w = weights, g = weightGradients
+        let rows = pass.rows, c = config.channels
+
+        pass.targets.withUnsafeBufferPointer {
+            k.crossEntropy.backward(logits: a.logits.pointer, logSumExp: a.logSumExp.pointer, targets: $0.baseAddress!, weights: lossWeights)
+        }
+        k.head.backward(dinp: a.dNorm.pointer, dweight: g.tokenEmbedding, dbias: nil, dout: a.logits.pointer,
+                        inp: a.finalNorm.pointer, weight: w.tokenEmbedding)
+        a.dResidual.pointer.update(repeating: 0, count: rows * c)
+        k.norm.backward(dinp: a.dResidual.pointer, dweight: g.finalNormWeight, dbias: g.finalNormBias, dout: a.dNorm.pointer,
+                        inp: a.blocks.last?.residualAfterMLP.pointer ?? a.embedded.pointer,
+                        mean: a.finalNormMean.pointer, rstd: a.finalNormRstd.pointer, weight: w.finalNormWeight)
+        for layer in (0..<config.layers).reversed() {
+            let block = w.blocks[layer], grad = g.blocks[layer], act = a.blocks[layer]
+            let residual = layer == 0 ? a.embedded : a.blocks[layer - 1].residualAfterMLP
+            // dResidual is the gradient of this block's output and, the residual path being the
+            // identity, of every residual stream point inside it; each branch adds its share.
+            k.mlpProjection.backward(dinp: a.dMLP.pointer, dweight: grad[.mlpProjectionWeight], dbias: grad[.mlpProjectionBias],
+                                     dout: a.dResidual.pointer, inp: act.mlpActivated.pointer, weight: block[.mlpProjectionWeight])
+            k.gelu.backward(dinp: a.dMLP.pointer, dout: a.dMLP.pointer, inp: act.mlp.pointer)
+            k.mlp.backward(dinp: a.dNorm.pointer, dweight: grad[.mlpWeight], dbias: grad[.mlpBias], dout: a.dMLP.pointer,
+                           inp: act.norm2.pointer, weight: block[.mlpWeight])
+            k.norm.backward(dinp: a.dResidual.pointer, dweight: grad[.norm2Weight], dbias: grad[.norm2Bias], dout: a.dNorm.pointer,
+                            inp: act.residualAfterAttention.pointer, mean: act.norm2Mean.pointer, rstd: act.norm2Rstd.pointer,
+                            weight: block[.norm2Weight])
+            k.attentionProjection.backward(dinp: a.dAttention.pointer, dweight: grad[.attentionProjectionWeight],
+                                           dbias: grad[.attentionProjectionBias], dout: a.dResidual.pointer,
+                                           inp: act.attention.pointer, weight: block[.attentionProjectionWeight])
+            k.attention.backward(dqkv: a.dQKV.pointer, dout: a.dAttention.pointer, qkv: act.qkv.pointer, out: act.attention.pointer,
+                                 logSumExp: act.attentionLogSumExp.pointer)
+            k.qkv.backward(dinp: a.dNorm.pointer, dweight: grad[.attentionWeight], dbias: grad[.attentionBias], dout: a.dQKV.pointer,
+                           inp: act.norm1.pointer, weight: block[.attentionWeight])
+            k.norm.backward(dinp: a.dResidual.pointer, dweight: grad[.norm1Weight], dbias: grad[.norm1Bias], dout: a.dNorm.pointer,
+                            inp: residual.pointer, mean: act.norm1Mean.pointer, rstd: act.norm1Rstd.pointer, weight: block[.norm1Weight])
+        }
+        pass.tokens.withUnsafeBufferPointer {
+            k.embedding.backward(dTokenTable: g.tokenEmbedding, dPositionTable: g.positionEmbedding, dout: a.dResidual.pointer, tokens: $0.baseAddress!)
+        }
+    }
+
+    /// The kernels of one pass, sized for its batch.
+    private struct Kernels {
+        let embedding: Embedding
+        let norm: LayerNorm
+        let qkv: Linear, attention: CausalAttention, attentionProjection: Linear
+        let mlp: Linear, gelu: GELU, mlpProjection: Linear
+        let head: Linear
+        let crossEntropy: SoftmaxCrossEntropy
+
+        init(config: GPT2Config, batchSize: Int, length: Int) {
+            let rows = batchSize * length, c = config.channels, inner = config.mlpChannels
+            embedding = Embedding(batchSize: batchSize, length: length, channels: c)
+            norm = LayerNorm(rows: rows, channels: c, epsilon: Float(config.layerNormEpsilon))
+            qkv = Linear(rows: rows, inputs: c, outputs: 3 * c, layout: .inputMajor)
+            attention = CausalAttention(batchSize: batchSize, length: length, channels: c, heads: config.heads)
+            attentionProjection = Linear(rows: rows, inputs: c, outputs: c, layout: .inputMajor)
+            mlp = Linear(rows: rows, inputs: c, outputs: inner, layout: .inputMajor)
+            gelu = GELU(count: rows * inner)
+            mlpProjection = Linear(rows: rows, inputs: inner, outputs: c, layout: .inputMajor)
+            head = Linear(rows: rows, inputs: c, outputs: config.vocabularySize, layout: .outputMajor)
+            crossEntropy = SoftmaxCrossEntropy(rows: rows, classes: config.vocabularySize)
+        }
+    }
+
+    private func view(_ buffer: KeyPath<GPT2Activations, FloatBuffer>, width: Int) -> UnsafeBufferPointer<Float> {
+        guard let pass, let a = activations else { preconditionFailure("forward() has not run") }
+        return UnsafeBufferPointer(start: a[keyPath: buffer].pointer, count: pass.rows * width)
+    }
+
+    private func checkBatch(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
+        guard batchSize >= 1 else { throw GPT2Error.invalidBatch(input: "batch size", reason: "must be at least 1, is \(batchSize)") }
+        guard (1...config.maxPositions).contains(length) else {
+            throw GPT2Error.invalidBatch(input: "length", reason: "\(length) is outside 1...\(config.maxPositions) (n_positions)")
+        }
+        for (input, values) in [("tokens", tokens), ("targets", targets)] where values.count != batchSize * length {
+            throw GPT2Error.invalidBatch(input: input, reason: "holds \(values.count) ids, expected \(batchSize) × \(length)")
+        }
+        let vocabulary = Int32(config.vocabularySize)
+        if let i = tokens.firstIndex(where: { !(0..<vocabulary).contains($0) }) {
+            throw GPT2Error.invalidBatch(input: "tokens[\(i / length)][\(i % length)]", reason: "id \(tokens[i]) is outside the vocabulary 0..<\(vocabulary)")
+        }
+        if let i = targets.firstIndex(where: { $0 != -1 && !(0..<vocabulary).contains($0) }) {
+            throw GPT2Error.invalidBatch(input: "targets[\(i / length)][\(i % length)]",
+                                         reason: "id \(targets[i]) is neither −1 (masked) nor inside the vocabulary 0..<\(vocabulary)")
+        }
+    }
+}

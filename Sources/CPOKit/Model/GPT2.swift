@@ -1,0 +1,100 @@
+import Foundation
+
+/// A GPT-2 language model (Hugging Face `GPT2LMHeadModel` arithmetic, LM head tied to the token
+/// embedding) whose parameters and gradients each live in one flat buffer under the Hugging Face
+/// tensor names.
+public final class GPT2 {
+    public let config: GPT2Config
+    /// Names (with the `transformer.` prefix), shapes and offsets of the parameters, shared by the
+    /// gradients and the optimizer moments.
+    public let layout: TensorLayout
+    public let parameters: FloatBuffer
+    /// Allocated on first use, so a frozen reference model never holds one.
+    public private(set) lazy var gradients = FloatBuffer(count: layout.totalCount)
+
+    let weights: GPT2Tensors
+    private(set) lazy var weightGradients = GPT2Tensors(layout: layout, layers: config.layers, buffer: gradients)
+    var activations: GPT2Activations?
+    /// The batch of the last forward pass, which the backward pass differentiates.
+    var pass: Pass?
+
+    struct Pass {
+        let batchSize: Int
+        let length: Int
+        let tokens: [Int32]
+        let targets: [Int32]
+        /// False once the backward pass has overwritten the logits with their gradient.
+        var logitsValid = true
+        var rows: Int { batchSize * length }
+    }
+
+    /// A model with zero parameters, to be filled.
+    private init(validated config: GPT2Config) {
+        self.config = config
+        layout = GPT2Tensors.layout(config)
+        parameters = FloatBuffer(count: layout.totalCount)
+        weights = GPT2Tensors(layout: layout, layers: config.layers, buffer: parameters)
+    }
+
+    /// A freshly initialised model: N(0, initializer_range) weights (projections onto the residual
+    /// stream scaled by 1/√(2·layers)), LayerNorm gains 1, biases 0. The same seed gives the same
+    /// model whatever the thread count.
+    public convenience init(config: GPT2Config, seed: UInt64) throws {
+        try config.validate()
+        self.init(validated: config)
+        for (index, tensor) in GPT2Tensors.descriptions(config).enumerated() {
+            let values = layout.view(tensor.name, in: parameters)
+            switch tensor.initialization {
+            case .ones: values.update(repeating: 1)
+            case .zeros: values.update(repeating: 0)
+            case let .normal(standardDeviation):
+                Self.fillNormal(values, columns: tensor.shape.last!, standardDeviation: standardDeviation, seed: seed, tensorIndex: index)
+            }
+        }
+    }
+
+    /// Loads the parameters from a Hugging Face checkpoint. Names may carry the `transformer.`
+    /// prefix or not; `lm_head.weight` (tied) and the attention-mask buffers are ignored.
+    public convenience init(config: GPT2Config, checkpoint reader: SafetensorsReader) throws {
+        try config.validate()
+        self.init(validated: config)
+        var expected = Set<String>()
+        for spec in layout.specs {
+            expected.insert(spec.name)
+            expected.insert(String(spec.name.dropFirst(GPT2Tensors.prefix.count)))
+        }
+        for name in reader.tensorNames where !expected.contains(name) && !Self.isIgnoredCheckpointTensor(name) {
+            throw GPT2Error.unexpectedTensor(file: reader.path, tensor: name)
+        }
+        for spec in layout.specs {
+            let unprefixed = String(spec.name.dropFirst(GPT2Tensors.prefix.count))
+            let stored = reader.entry(spec.name) == nil && reader.entry(unprefixed) != nil ? unprefixed : spec.name
+            try reader.read(stored, into: layout.view(spec.name, in: parameters), expectedShape: spec.shape)
+        }
+    }
+
+    /// Tensors a Hugging Face GPT-2 checkpoint may hold that are not parameters here.
+    private static func isIgnoredCheckpointTensor(_ name: String) -> Bool {
+        name == "lm_head.weight" || name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias")
+    }
+
+    /// Each row draws from its own counter-based stream, so rows fill in parallel reproducibly.
+    private static func fillNormal(_ values: UnsafeMutableBufferPointer<Float>, columns: Int, standardDeviation: Double,
+                                   seed: UInt64, tensorIndex: Int) {
+        let rows = values.count / columns
+        Parallel.forEachChunk(rows, workPerItem: columns) { range in
+            for row in range {
+                var random = CounterRandom(seed: seed, domain: .initialization, example: tensorIndex, position: row)
+                var column = 0
+                while column < columns {
+                    // Box–Muller: two independent normals from two uniforms.
+                    let radius = (-2 * Foundation.log(1 - random.nextUniformDouble())).squareRoot() * standardDeviation
+                    let angle = 2 * Double.pi * random.nextUniformDouble()
+                    values[row * columns + column] = Float(radius * cos(angle))
+                    if column + 1 < columns { values[row * columns + column + 1] = Float(radius * sin(angle)) }
+                    column += 2
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,169 @@
+import Foundation
+
+/// The shape of a GPT-2 model, read and written as a Hugging Face `config.json` that
+/// `transformers`' `GPT2LMHeadModel` loads. Unknown keys in a read file are ignored; dropout is
+/// never applied here, so it is written as 0.
+public struct GPT2Config: Codable, Equatable, Sendable {
+    public var vocabularySize: Int
+    public var maxPositions: Int
+    public var channels: Int
+    public var layers: Int
+    public var heads: Int
+    /// Width of the MLP's hidden layer; nil means 4 · channels.
+    public var innerChannels: Int?
+    public var layerNormEpsilon: Double
+    /// Standard deviation of the random initial weights.
+    public var initializerRange: Double
+    public var activationFunction: String
+    public var tieWordEmbeddings: Bool
+    public var beginOfTextID: Int
+    public var endOfTextID: Int
+
+    public var mlpChannels: Int { innerChannels ?? 4 * channels }
+    public var headSize: Int { channels / heads }
+
+    /// The tanh GELU under both of its Hugging Face names.
+    static let supportedActivations = ["gelu_new", "gelu_pytorch_tanh"]
+
+    public init(vocabularySize: Int, maxPositions: Int, channels: Int, layers: Int, heads: Int, innerChannels: Int? = nil,
+                layerNormEpsilon: Double = 1e-5, initializerRange: Double = 0.02, beginOfTextID: Int? = nil, endOfTextID: Int? = nil) {
+        self.vocabularySize = vocabularySize
+        self.maxPositions = maxPositions
+        self.channels = channels
+        self.layers = layers
+        self.heads = heads
+        self.innerChannels = innerChannels
+        self.layerNormEpsilon = layerNormEpsilon
+        self.initializerRange = initializerRange
+        activationFunction = "gelu_new"
+        tieWordEmbeddings = true
+        // GPT-2's and the byte tokenizer's <|endoftext|> are both the last id of the vocabulary.
+        self.beginOfTextID = beginOfTextID ?? vocabularySize - 1
+        self.endOfTextID = endOfTextID ?? vocabularySize - 1
+    }
+
+    public static let presetNames = ["tiny", "small", "gpt2-124m"]
+
+    /// `tiny` is for tests, `small` trains a synthetic task in minutes on two cores, `gpt2-124m`
+    /// is the original GPT-2 (use vocabulary size 50257 with its tokenizer).
+    public static func preset(_ name: String, vocabularySize: Int) throws -> GPT2Config {
+        let config: GPT2Config
+        switch name {
+        case "tiny": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 128, channels: 64, layers: 2, heads: 4)
+        case "small": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 256, channels: 256, layers: 4, heads: 4)
+        case "gpt2-124m": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 1024, channels: 768, layers: 12, heads: 12)
+        default: throw GPT2Error.unknownPreset(name: name, allowed: presetNames)
+        }
+        try config.validate()
+        return config
+    }
+
+    /// Throws for a configuration this implementation cannot run, naming the field at fault.
+    public func validate(file: String? = nil) throws {
+        func fail(_ field: String, _ reason: String) -> GPT2Error { .invalidConfig(file: file, field: field, reason: reason) }
+        for (field, value) in [("vocab_size", vocabularySize), ("n_positions", maxPositions), ("n_embd", channels),
+                               ("n_layer", layers), ("n_head", heads), ("n_inner", mlpChannels)] where value <= 0 {
+            throw fail(field, "must be positive, is \(value)")
+        }
+        guard channels % heads == 0 else { throw fail("n_head", "n_embd \(channels) is not divisible by n_head \(heads)") }
+        guard layerNormEpsilon > 0, layerNormEpsilon.isFinite else { throw fail("layer_norm_epsilon", "must be positive, is \(layerNormEpsilon)") }
+        guard initializerRange >= 0, initializerRange.isFinite else { throw fail("initializer_range", "must be non-negative, is \(initializerRange)") }
+        guard Self.supportedActivations.contains(activationFunction) else {
+            throw fail("activation_function", "'\(activationFunction)' is not supported (\(Self.supportedActivations.joined(separator: ", ")))")
+        }
+        guard tieWordEmbeddings else { throw fail("tie_word_embeddings", "only tied input and output embeddings are supported") }
+    }
+
+    /// Reads and validates a `config.json`.
+    public static func load(from url: URL) throws -> GPT2Config {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw GPT2Error.unreadableConfig(file: url.path, reason: (error as NSError).localizedDescription)
+        }
+        let config: GPT2Config
+        do { config = try JSONDecoder().decode(GPT2Config.self, from: data) } catch let error as GPT2Error {
+            guard case let .invalidConfig(nil, field, reason) = error else { throw error }
+            throw GPT2Error.invalidConfig(file: url.path, field: field, reason: reason)
+        } catch {
+            throw GPT2Error.unreadableConfig(file: url.path, reason: Self.describe(error))
+        }
+        try config.validate(file: url.path)
+        return config
+    }
+
+    /// Writes `config.json` atomically.
+    public func save(to url: URL) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        try AtomicFile.write(try encoder.encode(self), to: url)
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case modelType = "model_type", architectures
+        case vocabularySize = "vocab_size", maxPositions = "n_positions", channels = "n_embd", layers = "n_layer"
+        case heads = "n_head", innerChannels = "n_inner", layerNormEpsilon = "layer_norm_epsilon"
+        case initializerRange = "initializer_range", activationFunction = "activation_function"
+        case tieWordEmbeddings = "tie_word_embeddings", beginOfTextID = "bos_token_id", endOfTextID = "eos_token_id"
+        case residualDropout = "resid_pdrop", embeddingDropout = "embd_pdrop", attentionDropout = "attn_pdrop"
+        case scaleAttentionWeights = "scale_attn_weights", scaleByInverseLayer = "scale_attn_by_inverse_layer_idx"
+        case reorderAndUpcast = "reorder_and_upcast_attn"
+    }
+
+    public init(from decoder: Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        if let type = try c.decodeIfPresent(String.self, forKey: .modelType), type != "gpt2" {
+            throw GPT2Error.invalidConfig(file: nil, field: "model_type", reason: "is '\(type)', expected 'gpt2'")
+        }
+        // Variants of the attention arithmetic that this implementation does not have.
+        for (key, expected) in [(CodingKeys.scaleAttentionWeights, true), (.scaleByInverseLayer, false), (.reorderAndUpcast, false)] {
+            if let value = try c.decodeIfPresent(Bool.self, forKey: key), value != expected {
+                throw GPT2Error.invalidConfig(file: nil, field: key.rawValue, reason: "only \(expected) is supported")
+            }
+        }
+        vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
+        maxPositions = try c.decode(Int.self, forKey: .maxPositions)
+        channels = try c.decode(Int.self, forKey: .channels)
+        layers = try c.decode(Int.self, forKey: .layers)
+        heads = try c.decode(Int.self, forKey: .heads)
+        innerChannels = try c.decodeIfPresent(Int.self, forKey: .innerChannels)
+        layerNormEpsilon = try c.decodeIfPresent(Double.self, forKey: .layerNormEpsilon) ?? 1e-5
+        initializerRange = try c.decodeIfPresent(Double.self, forKey: .initializerRange) ?? 0.02
+        activationFunction = try c.decodeIfPresent(String.self, forKey: .activationFunction) ?? "gelu_new"
+        tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? true
+        beginOfTextID = try c.decodeIfPresent(Int.self, forKey: .beginOfTextID) ?? 50256
+        endOfTextID = try c.decodeIfPresent(Int.self, forKey: .endOfTextID) ?? 50256
+    }
+
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode("gpt2", forKey: .modelType)
+        try c.encode(["GPT2LMHeadModel"], forKey: .architectures)
+        try c.encode(vocabularySize, forKey: .vocabularySize)
+        try c.encode(maxPositions, forKey: .maxPositions)
+        try c.encode(channels, forKey: .channels)
+        try c.encode(layers, forKey: .layers)
+        try c.encode(heads, forKey: .heads)
+        if let innerChannels { try c.encode(innerChannels, forKey: .innerChannels) } else { try c.encodeNil(forKey: .innerChannels) }
+        try c.encode(layerNormEpsilon, forKey: .layerNormEpsilon)
+        try c.encode(initializerRange, forKey: .initializerRange)
+        try c.encode(activationFunction, forKey: .activationFunction)
+        try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
+        try c.encode(beginOfTextID, forKey: .beginOfTextID)
+        try c.encode(endOfTextID, forKey: .endOfTextID)
+        for key in [CodingKeys.residualDropout, .embeddingDropout, .attentionDropout] { try c.encode(0.0, forKey: key) }
+        try c.encode(true, forKey: .scaleAttentionWeights)
+        try c.encode(false, forKey: .scaleByInverseLayer)
+        try c.encode(false, forKey: .reorderAndUpcast)
+    }
+
+    /// DecodingError's own description omits the key path; name the field a user must fix.
+    private static func describe(_ error: Error) -> String {
+        switch error as? DecodingError {
+        case let .keyNotFound(key, _)?: return "field '\(key.stringValue)' is missing"
+        case let .typeMismatch(_, context)?, let .valueNotFound(_, context)?:
+            return "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
+        case let .dataCorrupted(context)?: return "not valid JSON: \(context.debugDescription)"
+        default: return String(describing: error)
+        }
+    }
+}

@@ -1,0 +1,93 @@
+import Foundation
+import XCTest
+@testable import CPOKit
+
+final class GPT2ConfigTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("gpt2-config-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    func testReadsHuggingFaceConfigIgnoringUnknownKeys() throws {
+        let config = try GPT2Config.load(from: GPT2Fixture.file("config.json"))
+        XCTAssertEqual(config.vocabularySize, 61)
+        XCTAssertEqual(config.maxPositions, 32)
+        XCTAssertEqual(config.channels, 48)
+        XCTAssertEqual(config.layers, 2)
+        XCTAssertEqual(config.heads, 4)
+        XCTAssertNil(config.innerChannels)
+        XCTAssertEqual(config.mlpChannels, 192)
+        XCTAssertEqual(config.layerNormEpsilon, 1e-5)
+        XCTAssertEqual(config.endOfTextID, 50256)
+    }
+
+    func testSaveWritesTheFieldsTransformersNeedAndLoadsBack() throws {
+        let config = try GPT2Config.preset("small", vocabularySize: 257)
+        let url = folder.appendingPathComponent("config.json")
+        try config.save(to: url)
+        XCTAssertEqual(try GPT2Config.load(from: url), config)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
+        XCTAssertEqual(json["model_type"] as? String, "gpt2")
+        XCTAssertEqual(json["architectures"] as? [String], ["GPT2LMHeadModel"])
+        XCTAssertEqual(json["activation_function"] as? String, "gelu_new")
+        XCTAssertEqual(json["tie_word_embeddings"] as? Bool, true)
+        XCTAssertTrue(json["n_inner"] is NSNull)
+        XCTAssertEqual(json["n_embd"] as? Int, 256)
+        XCTAssertEqual(json["eos_token_id"] as? Int, 256)
+        for key in ["resid_pdrop", "embd_pdrop", "attn_pdrop"] { XCTAssertEqual(json[key] as? Double, 0, key) }
+    }
+
+    func testPresets() throws {
+        let tiny = try GPT2Config.preset("tiny", vocabularySize: 257)
+        XCTAssertEqual([tiny.layers, tiny.channels, tiny.heads, tiny.maxPositions], [2, 64, 4, 128])
+        let small = try GPT2Config.preset("small", vocabularySize: 257)
+        XCTAssertEqual([small.layers, small.channels, small.heads, small.maxPositions], [4, 256, 4, 256])
+        let gpt2 = try GPT2Config.preset("gpt2-124m", vocabularySize: 50257)
+        XCTAssertEqual([gpt2.layers, gpt2.channels, gpt2.heads, gpt2.maxPositions], [12, 768, 12, 1024])
+        XCTAssertEqual(GPT2Tensors.layout(gpt2).specs.reduce(0) { $0 + $1.count }, 124_439_808)
+        XCTAssertThrowsError(try GPT2Config.preset("huge", vocabularySize: 257)) { error in
+            XCTAssertEqual(error as? GPT2Error, .unknownPreset(name: "huge", allowed: ["tiny", "small", "gpt2-124m"]))
+            XCTAssertTrue(String(describing: error).contains("tiny, small, gpt2-124m"))
+        }
+    }
+
+    func testValidateNamesTheFieldAtFault() throws {
+        func field(_ change: (inout GPT2Config) -> Void) throws -> String? {
+            var config = try GPT2Config.preset("tiny", vocabularySize: 257)
+            change(&config)
+            do { try config.validate() } catch let GPT2Error.invalidConfig(_, field, _) { return field }
+            return nil
+        }
+        XCTAssertNil(try field { _ in })
+        XCTAssertEqual(try field { $0.heads = 5 }, "n_head")
+        XCTAssertEqual(try field { $0.layers = 0 }, "n_layer")
+        XCTAssertEqual(try field { $0.vocabularySize = -1 }, "vocab_size")
+        XCTAssertEqual(try field { $0.innerChannels = 0 }, "n_inner")
+        XCTAssertEqual(try field { $0.layerNormEpsilon = 0 }, "layer_norm_epsilon")
+        XCTAssertEqual(try field { $0.activationFunction = "relu" }, "activation_function")
+        XCTAssertEqual(try field { $0.tieWordEmbeddings = false }, "tie_word_embeddings")
+        var invalid = try GPT2Config.preset("tiny", vocabularySize: 257)
+        invalid.heads = 3
+        XCTAssertThrowsError(try GPT2(config: invalid, seed: 0))
+    }
+
+    func testLoadErrorsNameTheFile() throws {
+        let url = folder.appendingPathComponent("config.json")
+        try Data(#"{"model_type": "llama", "vocab_size": 10}"#.utf8).write(to: url)
+        XCTAssertThrowsError(try GPT2Config.load(from: url)) { error in
+            XCTAssertEqual(error as? GPT2Error, .invalidConfig(file: url.path, field: "model_type", reason: "is 'llama', expected 'gpt2'"))
+        }
+        try Data(#"{"vocab_size": 10, "n_positions": 8, "n_embd": 8, "n_layer": 1}"#.utf8).write(to: url)
+        XCTAssertThrowsError(try GPT2Config.load(from: url)) { error in
+            XCTAssertEqual(error as? GPT2Error, .unreadableConfig(file: url.path, reason: "field 'n_head' is missing"))
+        }
+        try Data(#"{"vocab_size": 10, "n_positions": 8, "n_embd": 8, "n_layer": 1, "n_head": 3}"#.utf8).write(to: url)
+        XCTAssertThrowsError(try GPT2Config.load(from: url)) { error in
+            guard case .invalidConfig(url.path, "n_head", _)? = error as? GPT2Error else { return XCTFail("\(error)") }
+        }
+    }
+}
