@@ -6,5 +6,9 @@ struct CPO: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "cpo",
         abstract: "Train language models with Contrastive Preference Optimization on CPU clusters.",
-        subcommands: [])
+        discussion: """
+            A run folder (--out DIR) holds metrics.jsonl, checkpoint-STEP/ folders and final/, \
+            a Hugging Face GPT-2 folder that later commands take as --model DIR.
+            """,
+        subcommands: [TrainCommand.self, GenerateCommand.self, ScoreCommand.self, DataCommand.self, BenchCommand.self])
 }

@@ -28,3 +28,11 @@ final class ProgressLine {
         return s >= 3600 ? String(format: "%d:%02d:%02d", s / 3600, s / 60 % 60, s % 60) : String(format: "%02d:%02d", s / 60, s % 60)
     }
 }
+
+extension ProgressLine {
+    /// A line of its own that stays on screen above the progress line.
+    func note(_ text: String) {
+        finish()
+        FileHandle.standardError.write(Data("\(text)\n".utf8))
+    }
+}

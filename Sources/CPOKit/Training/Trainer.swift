@@ -1,0 +1,174 @@
+import Foundation
+
+/// The MLE training loop: batches → forward/backward → all-reduce → clip → AdamW, with held-out
+/// evaluation, atomic checkpoints and exact resumption.
+///
+/// Each step is a pure function of (weights, optimizer moments, step, data cursor), all of which a
+/// checkpoint holds, so N steps straight and N/2 + resume + N/2 give the same bits.
+public final class Trainer {
+    public let model: GPT2
+    public let tokenizer: any Tokenizer
+    public let options: TrainingOptions
+    public let runDirectory: URL
+    let data: TrainingSet
+    let split: HeldOutSplit
+    let task: (any SyntheticTask)?
+    let communicator: any Communicator
+    let optimizer: AdamW
+    let schedule: LearningRateSchedule
+    private(set) var order: DataOrder
+    /// Optimizer steps completed.
+    public private(set) var step = 0
+    private var resumedFrom: CheckpointFolder?
+    private let metrics: MetricsLog?
+    /// Held-out prompts checked by the task's verifier at each evaluation.
+    public var accuracyExamples = 100
+
+    /// Sets up a run in `runDirectory`; with `resume`, continues from its newest complete checkpoint.
+    public init(model: GPT2, tokenizer: any Tokenizer, data: TrainingSet, task: (any SyntheticTask)?, options: TrainingOptions,
+                runDirectory: URL, communicator: any Communicator = SingleProcessCommunicator(), resume: Bool = false) throws {
+        try options.validate()
+        guard options.seqLen <= model.config.maxPositions else {
+            throw OptionError(option: "seq-len", value: "\(options.seqLen)",
+                              allowed: "at most the model's n_positions, \(model.config.maxPositions)")
+        }
+        self.model = model
+        self.tokenizer = tokenizer
+        self.data = data
+        self.task = task
+        self.options = options
+        self.runDirectory = runDirectory
+        self.communicator = communicator
+        split = try HeldOutSplit(exampleCount: data.count, heldOut: .fraction(options.validFraction), seed: options.seed)
+        optimizer = AdamW(layout: model.layout, beta1: options.adamBeta1, beta2: options.adamBeta2,
+                          epsilon: options.adamEpsilon, weightDecay: options.weightDecay)
+        schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps,
+                                        totalSteps: options.steps, minimumRatio: options.minLrRatio)
+        var cursor = DataCursor.start
+        if resume, let checkpoint = try CheckpointFolder.newestComplete(in: runDirectory) {
+            try checkpoint.readParameters(layout: model.layout, into: model.parameters)
+            optimizer.step = try checkpoint.readOptimizerMoments(layout: model.layout, firstMoment: optimizer.m, secondMoment: optimizer.v)
+            let state = try checkpoint.readTrainerState()
+            step = state.globalStep
+            cursor = state.dataCursor
+            resumedFrom = checkpoint
+        }
+        order = try DataOrder(members: split.train, seed: options.seed, cursor: cursor)
+        if communicator.rank == 0 {
+            try FileManager.default.createDirectory(at: runDirectory, withIntermediateDirectories: true)
+            metrics = try MetricsLog(url: runDirectory.appendingPathComponent("metrics.jsonl"), resumeStep: resume ? step : nil)
+        } else {
+            metrics = nil
+        }
+        self.resume = resume
+    }
+    private let resume: Bool
+
+    /// Trains until `options.steps`, then writes `runDirectory/final`. Returns the final folder.
+    @discardableResult
+    public func run(report: (TrainingReport) -> Void = { _ in }) throws -> URL {
+        if let resumedFrom { report(.resumed(step: step, from: resumedFrom.url)) } else if resume { report(.noCheckpointToResume(runDirectory: runDirectory)) }
+        let start = Date()
+        let firstStep = step
+        while step < options.steps {
+            let stepStart = Date()
+            let (loss, tokens, norm) = try trainStep()
+            let seconds = Date().timeIntervalSince(stepStart)
+            let elapsed = Date().timeIntervalSince(start)
+            let metricsOfStep = StepMetrics(
+                step: step, totalSteps: options.steps, loss: loss, learningRate: schedule.rate(at: step - 1),
+                gradientNorm: norm, tokensPerSecond: Double(tokens) / seconds, seconds: seconds, elapsed: elapsed,
+                remaining: elapsed / Double(step - firstStep) * Double(options.steps - step))
+            var record = metricsOfStep.record
+            if (options.evalEvery > 0 && step % options.evalEvery == 0) || step == options.steps, !split.heldOut.isEmpty {
+                let evaluation = try evaluate()
+                record.merge(evaluation.record) { _, new in new }
+                report(.evaluated(evaluation))
+            }
+            try metrics?.append(record)
+            report(.step(metricsOfStep))
+            if options.saveEvery > 0 && step % options.saveEvery == 0 && step < options.steps {
+                if let saved = try saveCheckpoint() { report(.saved(saved)) }
+            }
+        }
+        let final = runDirectory.appendingPathComponent(CheckpointFolder.finalName)
+        if communicator.rank == 0 {
+            try CheckpointFolder(url: final).write(config: model.config, layout: model.layout, parameters: model.parameters, tokenizer: tokenizer)
+            report(.saved(final))
+        }
+        try communicator.barrier()
+        return final
+    }
+
+    /// One optimizer step over the next global batch. Returns its mean loss, the token positions
+    /// processed and the gradient norm before clipping.
+    func trainStep() throws -> (loss: Double, tokens: Int, gradientNorm: Double) {
+        let indices = order.nextBatch(size: options.batchSize)
+        let microBatchSize = options.batchSize / options.gradAccumulation
+        let batches = try stride(from: 0, to: indices.count, by: microBatchSize).map {
+            try data.batch(Array(indices[$0 ..< $0 + microBatchSize]), seqLen: options.seqLen, padding: tokenizer.endOfText)
+        }
+        // Every target of the global batch weighs the same, whatever micro-batch it falls in.
+        let targetCount = try communicator.allReduceSum(Double(batches.reduce(0) { $0 + $1.targetCount }))
+        let weight = targetCount > 0 ? Float(1 / targetCount) : 0
+        model.gradients.zero()
+        var nllSum: Double = 0
+        for batch in batches {
+            try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
+            for value in model.nll { nllSum += Double(value) }
+            model.backward(lossWeights: batch.targets.map { $0 == TrainingBatch.ignoredTarget ? 0 : weight })
+        }
+        try communicator.allReduceSum(model.gradients.buffer)
+        let loss = try communicator.allReduceSum(nllSum) / max(targetCount, 1)
+        let norm = clipGradientNorm(model.gradients, maxNorm: Float(options.gradClip))
+        optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: schedule.rate(at: step))
+        step += 1
+        return (loss, batches.reduce(0) { $0 + $1.rows * $1.length }, Double(norm))
+    }
+
+    /// Held-out loss, and for a built-in task the verifier's accuracy on greedy continuations.
+    public func evaluate() throws -> EvaluationResult {
+        var nllSum: Double = 0, targets = 0
+        for start in stride(from: 0, to: split.heldOut.count, by: options.batchSize) {
+            let indices = Array(split.heldOut[start ..< min(start + options.batchSize, split.heldOut.count)])
+            let batch = try data.batch(indices, seqLen: options.seqLen, padding: tokenizer.endOfText)
+            try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
+            for value in model.nll { nllSum += Double(value) }
+            targets += batch.targetCount
+        }
+        var result = EvaluationResult(step: step, loss: nllSum / Double(max(targets, 1)), examples: split.heldOut.count,
+                                      accuracy: nil, accuracyExamples: 0)
+        if let task {
+            let checked = Array(split.heldOut.prefix(accuracyExamples)).compactMap { data.instruction($0) }
+            let generator = Generator(model: model, endOfText: tokenizer.endOfText)
+            let continuations = try generator.generate(prompts: checked.map(\.promptIDs),
+                                                       options: SamplingOptions(greedy: true, maxNewTokens: maxResponseTokens(checked)))
+            var correct = 0
+            for (example, continuation) in zip(checked, continuations) {
+                guard let prompt = example.text?.instruction else { continue }
+                if task.isCorrect(prompt: prompt, response: tokenizer.decode(continuation.tokens)) { correct += 1 }
+            }
+            result.accuracy = checked.isEmpty ? nil : Double(correct) / Double(checked.count)
+            result.accuracyExamples = checked.count
+        }
+        return result
+    }
+
+    /// Room for the longest reference response and a few tokens more, within the model's context.
+    private func maxResponseTokens(_ examples: [InstructionExample]) -> Int {
+        (examples.map(\.responseIDs.count).max() ?? 1) + 8
+    }
+
+    /// Writes `checkpoint-STEP` (rank 0) and drops old ones beyond `keepCheckpoints`.
+    func saveCheckpoint() throws -> URL? {
+        defer { try? communicator.barrier() }
+        guard communicator.rank == 0 else { return nil }
+        let folder = CheckpointFolder(step: step, in: runDirectory)
+        let state = TrainerState(globalStep: step, dataCursor: order.cursor, seed: options.seed,
+                                 hyperParameters: try JSONValue(encoding: options))
+        try folder.write(config: model.config, layout: model.layout, parameters: model.parameters, tokenizer: tokenizer,
+                         training: .init(trainer: state, optimizerStep: optimizer.step, firstMoment: optimizer.m, secondMoment: optimizer.v))
+        if options.keepCheckpoints > 0 { _ = try CheckpointFolder.removeAllButNewest(options.keepCheckpoints, in: runDirectory) }
+        return folder.url
+    }
+}

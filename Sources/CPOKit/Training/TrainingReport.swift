@@ -1,0 +1,53 @@
+import Foundation
+
+/// What a training run tells its caller as it goes; the CLI turns these into a progress line.
+public enum TrainingReport: Sendable {
+    /// The run continues from a checkpoint (`--resume`), or starts from scratch because none was found.
+    case resumed(step: Int, from: URL)
+    case noCheckpointToResume(runDirectory: URL)
+    case step(StepMetrics)
+    case evaluated(EvaluationResult)
+    case saved(URL)
+}
+
+/// One optimizer step, as written to `metrics.jsonl`.
+public struct StepMetrics: Sendable {
+    /// 1-based: the number of optimizer steps completed with this one.
+    public var step: Int
+    public var totalSteps: Int
+    /// The batch's mean loss before this step's update.
+    public var loss: Double
+    public var learningRate: Double
+    /// Global gradient norm before clipping.
+    public var gradientNorm: Double
+    /// Token positions processed (rows × length, padding included) per second over this step.
+    public var tokensPerSecond: Double
+    public var seconds: Double
+    /// Seconds since the run (or its resumption) started.
+    public var elapsed: Double
+    /// Estimated seconds to the end, from the mean step time so far.
+    public var remaining: Double
+
+    var record: [String: Any] {
+        ["step": step, "loss": loss, "lr": learningRate, "grad_norm": gradientNorm,
+         "tokens_per_s": tokensPerSecond, "step_s": seconds, "elapsed_s": elapsed]
+    }
+}
+
+/// A held-out evaluation.
+public struct EvaluationResult: Sendable {
+    public var step: Int
+    /// Mean negative log-likelihood per target token on the held-out examples.
+    public var loss: Double
+    public var examples: Int
+    /// Share of held-out prompts whose greedy continuation the task's verifier accepts (built-in
+    /// tasks only).
+    public var accuracy: Double?
+    public var accuracyExamples: Int
+
+    var record: [String: Any] {
+        var record: [String: Any] = ["step": step, "eval_loss": loss, "eval_examples": examples]
+        if let accuracy { record["eval_accuracy"] = accuracy; record["eval_accuracy_examples"] = accuracyExamples }
+        return record
+    }
+}

@@ -1,0 +1,50 @@
+import Foundation
+
+/// The examples a run trains and evaluates on: instruction pairs (loss on the response only) or
+/// plain text packed into windows (loss everywhere).
+public enum TrainingSet: Sendable {
+    case instructions([InstructionExample])
+    case text(PackedText)
+
+    /// Reads `--data`: `.jsonl` files are instruction data, anything else plain text packed into
+    /// windows of `seqLen` tokens.
+    public static func load(_ url: URL, tokenizer: some Tokenizer, seqLen: Int) throws -> TrainingSet {
+        if url.pathExtension.lowercased() == "jsonl" {
+            return .instructions(try InstructionFile.load(url, tokenizer: tokenizer))
+        }
+        return .text(try PackedText(contentsOf: url, tokenizer: tokenizer, windowLength: seqLen))
+    }
+
+    /// `count` examples of a built-in task, rendered with the prompt template: the default data.
+    public static func synthetic(_ task: some SyntheticTask, count: Int, seed: UInt64, tokenizer: some Tokenizer) -> TrainingSet {
+        .instructions((0..<count).map { index in
+            let example = task.example(seed: seed, index: index)
+            return InstructionExample(text: InstructionText(instruction: example.prompt, response: example.response),
+                                      line: index + 1, tokenizer: tokenizer)
+        })
+    }
+
+    public var count: Int {
+        switch self {
+        case let .instructions(examples): return examples.count
+        case let .text(packed): return packed.windowCount
+        }
+    }
+
+    /// Rows for the given example indices; instruction rows are padded only to the longest row
+    /// (at most `seqLen`).
+    public func batch(_ indices: [Int], seqLen: Int, padding: Int32) throws -> TrainingBatch {
+        switch self {
+        case let .instructions(examples):
+            return try TrainingBatch(examples: indices.map { examples[$0] }, length: .longest(cap: seqLen), padding: padding)
+        case let .text(packed):
+            return try packed.batch(windows: indices)
+        }
+    }
+
+    /// The instruction example at `index`, when this set holds instructions.
+    public func instruction(_ index: Int) -> InstructionExample? {
+        if case let .instructions(examples) = self { return examples[index] }
+        return nil
+    }
+}
