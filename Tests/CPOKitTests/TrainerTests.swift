@@ -1,0 +1,155 @@
+import XCTest
+@testable import CPOKit
+
+final class TrainerTests: XCTestCase {
+    private var folders: [URL] = []
+
+    override func tearDown() {
+        for folder in folders { try? FileManager.default.removeItem(at: folder) }
+    }
+
+    private func temporaryFolder() -> URL {
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("trainer-\(UUID())")
+        folders.append(url)
+        return url
+    }
+
+    /// A model small enough that a debug build trains it in seconds.
+    private func smallModel(seed: UInt64 = 7) throws -> GPT2 {
+        try GPT2(config: GPT2Config(vocabularySize: 257, maxPositions: 96, channels: 32, layers: 1, heads: 2), seed: seed)
+    }
+
+    private func options(steps: Int) -> TrainingOptions {
+        var options = TrainingOptions()
+        options.steps = steps
+        options.batchSize = 4
+        options.seqLen = 96
+        options.learningRate = 3e-3
+        options.warmupSteps = 2
+        options.validFraction = 0.1
+        options.saveEvery = 0
+        return options
+    }
+
+    private func data() -> TrainingSet { .synthetic(LettersTask.copy, count: 40, seed: 3, tokenizer: ByteTokenizer()) }
+
+    func testResumeGivesBitwiseIdenticalWeights() throws {
+        let run = temporaryFolder()
+        var options = options(steps: 6)
+        options.saveEvery = 3
+        let straight = try smallModel()
+        try Trainer(model: straight, tokenizer: ByteTokenizer(), data: data(), task: nil, options: options, runDirectory: run).run()
+        XCTAssertTrue(CheckpointFolder(step: 3, in: run).isComplete)
+
+        // A second process resumes the same run from checkpoint-3, as after a crash in step 4.
+        let resumedModel = try smallModel(seed: 99)
+        let resumed = try Trainer(model: resumedModel, tokenizer: ByteTokenizer(), data: data(), task: nil, options: options,
+                                  runDirectory: run, resume: true)
+        XCTAssertEqual(resumed.step, 3)
+        try resumed.run()
+        XCTAssertEqual(resumedModel.parameters.toArray(), straight.parameters.toArray(), "resumed weights differ from the straight run")
+        let steps = try String(contentsOf: run.appendingPathComponent("metrics.jsonl"), encoding: .utf8)
+            .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            .map { $0["step"] as! Int }
+        XCTAssertEqual(steps, [1, 2, 3, 4, 5, 6], "every step is logged once across the resume")
+    }
+
+    func testLossFallsOnASmallTask() throws {
+        var options = options(steps: 40)
+        options.evalEvery = 20
+        let trainer = try Trainer(model: try smallModel(), tokenizer: ByteTokenizer(), data: data(), task: LettersTask.copy,
+                                  options: options, runDirectory: temporaryFolder())
+        var losses: [Double] = [], evaluations: [EvaluationResult] = []
+        try trainer.run { report in
+            if case let .step(metrics) = report { losses.append(metrics.loss) }
+            if case let .evaluated(result) = report { evaluations.append(result) }
+        }
+        XCTAssertEqual(losses.count, 40)
+        XCTAssertLessThan(losses.suffix(5).reduce(0, +) / 5, 0.7 * losses.prefix(5).reduce(0, +) / 5)
+        XCTAssertEqual(evaluations.map(\.step), [20, 40])
+        XCTAssertLessThan(evaluations[1].loss, evaluations[0].loss)
+        XCTAssertNotNil(evaluations[1].accuracy)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: trainer.runDirectory.appendingPathComponent("final/model.safetensors").path))
+    }
+
+    func testFinalFolderLoadsBackAsTheSameModel() throws {
+        let model = try smallModel()
+        let final = try Trainer(model: model, tokenizer: ByteTokenizer(), data: data(), task: nil, options: options(steps: 2),
+                                runDirectory: temporaryFolder()).run()
+        let (loaded, tokenizer) = try ModelFolder.load(final)
+        XCTAssertEqual(loaded.parameters.toArray(), model.parameters.toArray())
+        XCTAssertEqual(loaded.config, model.config)
+        XCTAssertEqual(tokenizer.vocabularySize, 257)
+    }
+
+    func testGradientAccumulationMatchesOneBigBatch() throws {
+        let whole = try smallModel(), split = try smallModel()
+        var accumulated = options(steps: 2)
+        accumulated.gradAccumulation = 2
+        try Trainer(model: whole, tokenizer: ByteTokenizer(), data: data(), task: nil, options: options(steps: 2),
+                    runDirectory: temporaryFolder()).run()
+        try Trainer(model: split, tokenizer: ByteTokenizer(), data: data(), task: nil, options: accumulated,
+                    runDirectory: temporaryFolder()).run()
+        for (a, b) in zip(whole.parameters.toArray(), split.parameters.toArray()) { XCTAssertEqual(a, b, accuracy: 2e-6) }
+    }
+
+    func testInvalidHyperParametersNameTheOption() {
+        let cases: [(WritableKeyPath<TrainingOptions, Double>, Double, String)] = [
+            (\.learningRate, 0, "learning-rate"), (\.learningRate, .nan, "learning-rate"), (\.weightDecay, -1, "weight-decay"),
+            (\.gradClip, -0.5, "grad-clip"), (\.adamBeta1, 1, "adam-beta1"), (\.validFraction, 1, "valid-fraction"),
+        ]
+        for (path, value, option) in cases {
+            var options = TrainingOptions()
+            options[keyPath: path] = value
+            XCTAssertThrowsError(try options.validate()) { error in
+                XCTAssertEqual((error as? OptionError)?.option, option)
+            }
+        }
+        var options = TrainingOptions()
+        options.batchSize = 6
+        options.gradAccumulation = 4
+        XCTAssertThrowsError(try options.validate()) { XCTAssertEqual(($0 as? OptionError)?.option, "grad-accumulation") }
+        options = TrainingOptions()
+        options.steps = 0
+        XCTAssertThrowsError(try options.validate()) { XCTAssertEqual(($0 as? OptionError)?.option, "steps") }
+    }
+
+    func testSequenceLengthBeyondTheModelIsRejected() throws {
+        var options = options(steps: 1)
+        options.seqLen = 97
+        XCTAssertThrowsError(try Trainer(model: try smallModel(), tokenizer: ByteTokenizer(), data: data(), task: nil,
+                                         options: options, runDirectory: temporaryFolder())) {
+            XCTAssertEqual(($0 as? OptionError)?.option, "seq-len")
+        }
+    }
+
+    func testConfigFileKeysAndErrors() throws {
+        let folder = temporaryFolder()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let good = folder.appendingPathComponent("good.json")
+        try Data(#"{"batch-size": 8, "learning_rate": 0.01, "seed": 5}"#.utf8).write(to: good)
+        let options = try TrainingOptions.load(configFile: good)
+        XCTAssertEqual(options.batchSize, 8)
+        XCTAssertEqual(options.learningRate, 0.01)
+        XCTAssertEqual(options.seed, 5)
+        XCTAssertEqual(options.steps, TrainingOptions().steps)
+
+        let misspelt = folder.appendingPathComponent("misspelt.json")
+        try Data(#"{"batchsize": 8}"#.utf8).write(to: misspelt)
+        XCTAssertThrowsError(try TrainingOptions.load(configFile: misspelt)) { error in
+            XCTAssertTrue("\(error)".contains("misspelt.json") && "\(error)".contains("batchsize"), "\(error)")
+        }
+        let wrongType = folder.appendingPathComponent("type.json")
+        try Data(#"{"steps": "many"}"#.utf8).write(to: wrongType)
+        XCTAssertThrowsError(try TrainingOptions.load(configFile: wrongType)) { error in
+            XCTAssertTrue("\(error)".contains("steps"), "\(error)")
+        }
+    }
+
+    func testTokenizerLargerThanTheModelIsRejected() throws {
+        let config = GPT2Config(vocabularySize: 100, maxPositions: 16, channels: 16, layers: 1, heads: 2)
+        XCTAssertThrowsError(try ModelFolder.checkVocabulary(ByteTokenizer(), fits: config, source: "model")) { error in
+            XCTAssertTrue("\(error)".contains("vocab_size"), "\(error)")
+        }
+    }
+}
