@@ -1,0 +1,106 @@
+import XCTest
+
+/// Runs the built `cpo` binary the way a user does, for what only the command line shows:
+/// exit codes, error messages and the files a run leaves.
+final class CommandLineTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("cli-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    /// `swift build --build-tests` puts `cpo` beside the test bundle.
+    private var binary: URL {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
+            .deletingLastPathComponent().appendingPathComponent("cpo")
+    }
+
+    @discardableResult
+    private func cpo(_ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    func testUnknownPresetListsTheAllowedOnes() throws {
+        let (status, output) = try cpo(["train", "--preset", "huge", "--task", "sort", "--out", path("run")])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("huge") && output.contains("gpt2-124m"), output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("run/final")))
+    }
+
+    func testInvalidHyperParameterNamesTheOption() throws {
+        let (status, output) = try cpo(["train", "--preset", "tiny", "--task", "sort", "--learning-rate", "-1", "--out", path("run")])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("--learning-rate"), output)
+    }
+
+    func testMalformedDataNamesFileAndLine() throws {
+        let data = path("bad.jsonl")
+        try Data("{\"prompt\": \"a\", \"response\": \"b\"}\n{\"prompt\": \"a\"\n".utf8).write(to: URL(fileURLWithPath: data))
+        let (status, output) = try cpo(["train", "--preset", "tiny", "--data", data, "--out", path("run")])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("bad.jsonl:2"), output)
+    }
+
+    func testEmptyDataIsAnError() throws {
+        let data = path("empty.jsonl")
+        try Data("\n\n".utf8).write(to: URL(fileURLWithPath: data))
+        let (status, output) = try cpo(["train", "--preset", "tiny", "--data", data, "--out", path("run")])
+        XCTAssertNotEqual(status, 0)
+        XCTAssertTrue(output.contains("empty.jsonl"), output)
+    }
+
+    func testSynthTrainScoreAndGenerate() throws {
+        var result = try cpo(["data", "synth", "--task", "reverse", "--count", "30", "--seed", "3", "--out", path("reverse.jsonl")])
+        XCTAssertEqual(result.status, 0, result.output)
+        let lines = try String(contentsOfFile: path("reverse.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(lines.count, 30)
+
+        result = try cpo(["train", "--preset", "tiny", "--data", path("reverse.jsonl"), "--steps", "2", "--batch-size", "2",
+                          "--seq-len", "96", "--valid-fraction", "0.1", "--out", path("run")])
+        XCTAssertEqual(result.status, 0, result.output)
+        let metrics = try String(contentsOfFile: path("run/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(metrics.count, 2)
+        let last = try JSONSerialization.jsonObject(with: Data(metrics[1].utf8)) as! [String: Any]
+        for key in ["step", "loss", "lr", "tokens_per_s", "eval_loss"] { XCTAssertNotNil(last[key], key) }
+
+        result = try cpo(["score", "--model", path("run/final"), "--input", path("reverse.jsonl"), "--output", path("scores.jsonl")])
+        XCTAssertEqual(result.status, 0, result.output)
+        let scored = try String(contentsOfFile: path("scores.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(scored.count, 30)
+        let first = try JSONSerialization.jsonObject(with: Data(scored[0].utf8)) as! [String: Any]
+        let tokenLogProbs = first["token_logprobs"] as! [Double]
+        XCTAssertEqual(first["logprob"] as! Double, tokenLogProbs.reduce(0, +), accuracy: 1e-4)
+        XCTAssertTrue(tokenLogProbs.allSatisfy { $0 < 0 })
+
+        result = try cpo(["generate", "--model", path("run/final"), "--input", path("reverse.jsonl"), "--max-new-tokens", "4",
+                          "--greedy", "--output", path("generations.jsonl")])
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertEqual(try String(contentsOfFile: path("generations.jsonl"), encoding: .utf8).split(separator: "\n").count, 30)
+    }
+
+    func testScoreUsesTokenIdsExactlyAsGiven() throws {
+        try cpo(["data", "synth", "--task", "sort", "--count", "4", "--out", path("sort.jsonl")])
+        let train = try cpo(["train", "--preset", "tiny", "--data", path("sort.jsonl"), "--steps", "1", "--batch-size", "2",
+                             "--valid-fraction", "0", "--out", path("run")])
+        XCTAssertEqual(train.status, 0, train.output)
+        try Data(#"{"prompt_ids": [1, 2, 3], "response_ids": [4, 5]}"#.utf8).write(to: URL(fileURLWithPath: path("ids.jsonl")))
+        let result = try cpo(["score", "--model", path("run/final"), "--input", path("ids.jsonl"), "--output", path("out.jsonl")])
+        XCTAssertEqual(result.status, 0, result.output)
+        let record = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: path("out.jsonl")))) as! [String: Any]
+        XCTAssertEqual((record["token_logprobs"] as! [Double]).count, 2, "no end-of-text token is added to token-id responses")
+    }
+}
