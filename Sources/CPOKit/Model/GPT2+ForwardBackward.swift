@@ -50,16 +50,14 @@ extension GPT2 {
     /// Mean of `nll` over the unmasked positions of the last forward pass (0 if all are masked).
     public var meanCrossEntropy: Float {
         guard let pass else { preconditionFailure("forward() has not run") }
-        let count = pass.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
-        guard count > 0 else { return 0 }
-        return Float(nll.reduce(0.0) { $0 + Double($1) } / Double(count))
+        guard pass.scoredPositions > 0 else { return 0 }
+        return Float(nll.reduce(0.0) { $0 + Double($1) } / Double(pass.scoredPositions))
     }
 
     /// Adds the gradient of `meanCrossEntropy` to `gradients`.
     public func backwardMeanCrossEntropy() {
         guard let pass, let a = activations else { preconditionFailure("forward() has not run") }
-        let count = pass.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
-        for (row, target) in pass.targets.enumerated() { a.lossWeights[row] = target >= 0 ? 1 / Float(count) : 0 }
+        for (row, target) in pass.targets.enumerated() { a.lossWeights[row] = target >= 0 ? 1 / Float(pass.scoredPositions) : 0 }
         backward(lossWeights: a.lossWeights.pointer)
     }
 
