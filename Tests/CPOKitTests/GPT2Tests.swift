@@ -230,9 +230,12 @@ final class GPT2Tests: XCTestCase {
         addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
         let url = folder.appendingPathComponent("model.safetensors")
         let buffers = tensors.map { FloatBuffer($0.values) }
-        try SafetensorsWriter.write(zip(tensors, buffers).map { tensor, buffer in
-            .init(name: tensor.name, shape: tensor.shape, values: UnsafeBufferPointer(buffer.buffer))
-        }, to: url)
+        // The writer gets raw pointers: keep the buffers alive until it has read them.
+        try withExtendedLifetime(buffers) {
+            try SafetensorsWriter.write(zip(tensors, buffers).map { tensor, buffer in
+                .init(name: tensor.name, shape: tensor.shape, values: UnsafeBufferPointer(buffer.buffer))
+            }, to: url)
+        }
         return try SafetensorsReader(url: url)
     }
 }

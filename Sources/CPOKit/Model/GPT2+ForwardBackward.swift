@@ -16,25 +16,19 @@ extension GPT2 {
         let k = Kernels(config: config, batchSize: batchSize, length: length)
         let w = weights
 
-        tokens.withUnsafeBufferPointer { k.embedding.forward(out: a.embedded.pointer, tokens: $0.baseAddress!, tokenTable: w.tokenEmbedding, positionTable: w.positionEmbedding) }
+        tokens.withUnsafeBufferPointer {
+            k.embedding.forward(out: a.embedded.pointer, tokens: $0.baseAddress!, position: { $0 % length },
+                                tokenTable: w.tokenEmbedding, positionTable: w.positionEmbedding)
+        }
         var residual = a.embedded
         for (block, act) in zip(w.blocks, a.blocks) {
-            k.norm.forward(out: act.norm1.pointer, mean: act.norm1Mean.pointer, rstd: act.norm1Rstd.pointer, inp: residual.pointer,
-                           weight: block[.norm1Weight], bias: block[.norm1Bias])
-            k.qkv.forward(out: act.qkv.pointer, inp: act.norm1.pointer, weight: block[.attentionWeight], bias: block[.attentionBias])
-            k.attention.forward(out: act.attention.pointer, logSumExp: act.attentionLogSumExp.pointer, qkv: act.qkv.pointer)
-            k.attentionProjection.forward(out: act.residualAfterAttention.pointer, inp: act.attention.pointer,
-                                          weight: block[.attentionProjectionWeight], bias: block[.attentionProjectionBias], base: residual.pointer)
-            k.norm.forward(out: act.norm2.pointer, mean: act.norm2Mean.pointer, rstd: act.norm2Rstd.pointer,
-                           inp: act.residualAfterAttention.pointer, weight: block[.norm2Weight], bias: block[.norm2Bias])
-            k.mlp.forward(out: act.mlp.pointer, inp: act.norm2.pointer, weight: block[.mlpWeight], bias: block[.mlpBias])
-            k.gelu.forward(out: act.mlpActivated.pointer, inp: act.mlp.pointer)
-            k.mlpProjection.forward(out: act.residualAfterMLP.pointer, inp: act.mlpActivated.pointer, weight: block[.mlpProjectionWeight],
-                                    bias: block[.mlpProjectionBias], base: act.residualAfterAttention.pointer)
+            k.block.forward(block, act, input: residual.pointer) {
+                k.attention.forward(out: act.attention.pointer, logSumExp: act.attentionLogSumExp.pointer, qkv: act.qkv.pointer)
+            }
             residual = act.residualAfterMLP
         }
-        k.norm.forward(out: a.finalNorm.pointer, mean: a.finalNormMean.pointer, rstd: a.finalNormRstd.pointer, inp: residual.pointer,
-                       weight: w.finalNormWeight, bias: w.finalNormBias)
+        k.finalNorm.forward(out: a.finalNorm.pointer, mean: a.finalNormMean.pointer, rstd: a.finalNormRstd.pointer,
+                            inp: residual.pointer, weight: w.finalNormWeight, bias: w.finalNormBias)
         k.head.forward(out: a.logits.pointer, inp: a.finalNorm.pointer, weight: w.tokenEmbedding, bias: nil)
         targets.withUnsafeBufferPointer {
             k.crossEntropy.forward(nll: a.nll.pointer, logSumExp: a.logSumExp.pointer, logits: a.logits.pointer, targets: $0.baseAddress!)
@@ -56,16 +50,14 @@ extension GPT2 {
     /// Mean of `nll` over the unmasked positions of the last forward pass (0 if all are masked).
     public var meanCrossEntropy: Float {
         guard let pass else { preconditionFailure("forward() has not run") }
-        let count = pass.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
-        guard count > 0 else { return 0 }
-        return Float(nll.reduce(0.0) { $0 + Double($1) } / Double(count))
+        guard pass.scoredPositions > 0 else { return 0 }
+        return Float(nll.reduce(0.0) { $0 + Double($1) } / Double(pass.scoredPositions))
     }
 
     /// Adds the gradient of `meanCrossEntropy` to `gradients`.
     public func backwardMeanCrossEntropy() {
         guard let pass, let a = activations else { preconditionFailure("forward() has not run") }
-        let count = pass.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
-        for (row, target) in pass.targets.enumerated() { a.lossWeights[row] = target >= 0 ? 1 / Float(count) : 0 }
+        for (row, target) in pass.targets.enumerated() { a.lossWeights[row] = target >= 0 ? 1 / Float(pass.scoredPositions) : 0 }
         backward(lossWeights: a.lossWeights.pointer)
     }
 
@@ -91,56 +83,38 @@ extension GPT2 {
         k.head.backward(dinp: a.dNorm.pointer, dweight: g.tokenEmbedding, dbias: nil, dout: a.logits.pointer,
                         inp: a.finalNorm.pointer, weight: w.tokenEmbedding)
         a.dResidual.pointer.update(repeating: 0, count: rows * c)
-        k.norm.backward(dinp: a.dResidual.pointer, dweight: g.finalNormWeight, dbias: g.finalNormBias, dout: a.dNorm.pointer,
-                        inp: a.blocks.last?.residualAfterMLP.pointer ?? a.embedded.pointer,
-                        mean: a.finalNormMean.pointer, rstd: a.finalNormRstd.pointer, weight: w.finalNormWeight)
+        k.finalNorm.backward(dinp: a.dResidual.pointer, dweight: g.finalNormWeight, dbias: g.finalNormBias, dout: a.dNorm.pointer,
+                             inp: a.blocks.last?.residualAfterMLP.pointer ?? a.embedded.pointer,
+                             mean: a.finalNormMean.pointer, rstd: a.finalNormRstd.pointer, weight: w.finalNormWeight)
         for layer in (0..<config.layers).reversed() {
-            let block = w.blocks[layer], grad = g.blocks[layer], act = a.blocks[layer]
-            let residual = layer == 0 ? a.embedded : a.blocks[layer - 1].residualAfterMLP
-            // dResidual is the gradient of this block's output and, the residual path being the
-            // identity, of every residual stream point inside it; each branch adds its share.
-            k.mlpProjection.backward(dinp: a.dMLP.pointer, dweight: grad[.mlpProjectionWeight], dbias: grad[.mlpProjectionBias],
-                                     dout: a.dResidual.pointer, inp: act.mlpActivated.pointer, weight: block[.mlpProjectionWeight])
-            k.gelu.backward(dinp: a.dMLP.pointer, dout: a.dMLP.pointer, inp: act.mlp.pointer)
-            k.mlp.backward(dinp: a.dNorm.pointer, dweight: grad[.mlpWeight], dbias: grad[.mlpBias], dout: a.dMLP.pointer,
-                           inp: act.norm2.pointer, weight: block[.mlpWeight])
-            k.norm.backward(dinp: a.dResidual.pointer, dweight: grad[.norm2Weight], dbias: grad[.norm2Bias], dout: a.dNorm.pointer,
-                            inp: act.residualAfterAttention.pointer, mean: act.norm2Mean.pointer, rstd: act.norm2Rstd.pointer,
-                            weight: block[.norm2Weight])
-            k.attentionProjection.backward(dinp: a.dAttention.pointer, dweight: grad[.attentionProjectionWeight],
-                                           dbias: grad[.attentionProjectionBias], dout: a.dResidual.pointer,
-                                           inp: act.attention.pointer, weight: block[.attentionProjectionWeight])
-            k.attention.backward(dqkv: a.dQKV.pointer, dout: a.dAttention.pointer, qkv: act.qkv.pointer, out: act.attention.pointer,
-                                 logSumExp: act.attentionLogSumExp.pointer)
-            k.qkv.backward(dinp: a.dNorm.pointer, dweight: grad[.attentionWeight], dbias: grad[.attentionBias], dout: a.dQKV.pointer,
-                           inp: act.norm1.pointer, weight: block[.attentionWeight])
-            k.norm.backward(dinp: a.dResidual.pointer, dweight: grad[.norm1Weight], dbias: grad[.norm1Bias], dout: a.dNorm.pointer,
-                            inp: residual.pointer, mean: act.norm1Mean.pointer, rstd: act.norm1Rstd.pointer, weight: block[.norm1Weight])
+            let act = a.blocks[layer]
+            let input = layer == 0 ? a.embedded : a.blocks[layer - 1].residualAfterMLP
+            k.block.backward(w.blocks[layer], g.blocks[layer], act, input: input.pointer, scratch: a) {
+                k.attention.backward(dqkv: a.dQKV.pointer, dout: a.dAttention.pointer, qkv: act.qkv.pointer, out: act.attention.pointer,
+                                     logSumExp: act.attentionLogSumExp.pointer)
+            }
         }
         pass.tokens.withUnsafeBufferPointer {
-            k.embedding.backward(dTokenTable: g.tokenEmbedding, dPositionTable: g.positionEmbedding, dout: a.dResidual.pointer, tokens: $0.baseAddress!)
+            k.embedding.backward(dTokenTable: g.tokenEmbedding, dPositionTable: g.positionEmbedding, dout: a.dResidual.pointer,
+                                 tokens: $0.baseAddress!, position: { $0 % pass.length })
         }
     }
 
     /// The kernels of one pass, sized for its batch.
     private struct Kernels {
         let embedding: Embedding
-        let norm: LayerNorm
-        let qkv: Linear, attention: CausalAttention, attentionProjection: Linear
-        let mlp: Linear, gelu: GELU, mlpProjection: Linear
+        let block: GPT2Block
+        let attention: CausalAttention
+        let finalNorm: LayerNorm
         let head: Linear
         let crossEntropy: SoftmaxCrossEntropy
 
         init(config: GPT2Config, batchSize: Int, length: Int) {
-            let rows = batchSize * length, c = config.channels, inner = config.mlpChannels
-            embedding = Embedding(batchSize: batchSize, length: length, channels: c)
-            norm = LayerNorm(rows: rows, channels: c, epsilon: Float(config.layerNormEpsilon))
-            qkv = Linear(rows: rows, inputs: c, outputs: 3 * c, layout: .inputMajor)
+            let rows = batchSize * length, c = config.channels
+            embedding = Embedding(rows: rows, channels: c)
+            block = GPT2Block(config: config, rows: rows)
             attention = CausalAttention(batchSize: batchSize, length: length, channels: c, heads: config.heads)
-            attentionProjection = Linear(rows: rows, inputs: c, outputs: c, layout: .inputMajor)
-            mlp = Linear(rows: rows, inputs: c, outputs: inner, layout: .inputMajor)
-            gelu = GELU(count: rows * inner)
-            mlpProjection = Linear(rows: rows, inputs: inner, outputs: c, layout: .inputMajor)
+            finalNorm = block.norm
             head = Linear(rows: rows, inputs: c, outputs: config.vocabularySize, layout: .outputMajor)
             crossEntropy = SoftmaxCrossEntropy(rows: rows, classes: config.vocabularySize)
         }

@@ -26,6 +26,8 @@ public final class GPT2 {
         /// False once the backward pass has overwritten the logits with their gradient.
         var logitsValid = true
         var rows: Int { batchSize * length }
+        /// Positions with a target (not masked).
+        var scoredPositions: Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
     }
 
     /// A model with zero parameters, to be filled.

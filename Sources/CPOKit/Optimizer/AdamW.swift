@@ -32,24 +32,32 @@ public final class AdamW {
         step += 1
         // Scalars are formed in double precision and rounded to float once, as PyTorch does with
         // Python numbers passed to float tensors.
-        let decay = Float(1 - learningRate * weightDecay)
-        let momentWeight = Float(1 - beta1)
-        let beta2 = Float(self.beta2), squareWeight = Float(1 - self.beta2)
+        typealias Vector = VectorMath.Vector
+        let decay = Vector(repeating: Float(1 - learningRate * weightDecay))
+        let momentWeight = Vector(repeating: Float(1 - beta1))
+        let beta2 = Vector(repeating: Float(self.beta2)), squareWeight = Vector(repeating: Float(1 - self.beta2))
         let correction1 = 1 - pow(beta1, Double(step)), correction2 = 1 - pow(self.beta2, Double(step))
-        let negativeStepSize = Float(-(learningRate / correction1))
-        let correction2Root = Float(correction2.squareRoot())
-        let epsilon = Float(epsilon)
-        let p = parameters.pointer, g = gradients.pointer, m = m.pointer, v = v.pointer
+        let negativeStepSize = Vector(repeating: Float(-(learningRate / correction1)))
+        let correction2Root = Vector(repeating: Float(correction2.squareRoot()))
+        let epsilon = Vector(repeating: Float(epsilon))
         for spec in layout.specs {
             let decays = spec.shape.count >= 2
+            let p = parameters.pointer + spec.offset, g = gradients.pointer + spec.offset
+            let m = m.pointer + spec.offset, v = v.pointer + spec.offset
             Parallel.forEachChunk(spec.count) { range in
-                for i in (spec.offset + range.lowerBound)..<(spec.offset + range.upperBound) {
-                    if decays { p[i] *= decay }
+                VectorMath.forEachBlock(range.count) { start, lanes in
+                    let i = range.lowerBound + start
+                    var parameter = VectorMath.load(p + i, lanes: lanes), gradient = VectorMath.load(g + i, lanes: lanes)
+                    var moment = VectorMath.load(m + i, lanes: lanes), square = VectorMath.load(v + i, lanes: lanes)
+                    if decays { parameter *= decay }
                     // torch.lerp with weight < 0.5.
-                    m[i] = m[i] + momentWeight * (g[i] - m[i])
-                    v[i] = v[i] * beta2 + squareWeight * g[i] * g[i]
-                    let denominator = v[i].squareRoot() / correction2Root + epsilon
-                    p[i] = p[i] + negativeStepSize * m[i] / denominator
+                    moment = moment + momentWeight * (gradient - moment)
+                    square = square * beta2 + squareWeight * gradient * gradient
+                    let denominator = square.squareRoot() / correction2Root + epsilon
+                    parameter = parameter + negativeStepSize * moment / denominator
+                    VectorMath.store(parameter, p + i, lanes: lanes)
+                    VectorMath.store(moment, m + i, lanes: lanes)
+                    VectorMath.store(square, v + i, lanes: lanes)
                 }
             }
         }

@@ -1,7 +1,9 @@
 /// SIMD building blocks for the kernels.
 ///
 /// Reductions keep 16 partial sums and combine them in a fixed order, so a row's result depends only
-/// on the row's values and length, never on which thread computed it.
+/// on the row's values and length, never on which thread computed it. Lanes are chosen with
+/// `replacing(with:where:)`, which compiles to a blend; `pointwiseMin`/`pointwiseMax` keep IEEE NaN
+/// rules and run lane by lane.
 enum VectorMath {
     typealias Vector = SIMD16<Float>
     static let width = Vector.scalarCount
@@ -56,7 +58,11 @@ enum VectorMath {
     static func maximum(_ a: UnsafePointer<Float>, _ count: Int) -> Float {
         var accumulator = Vector(repeating: -.infinity)
         var i = 0
-        while i + width <= count { accumulator = pointwiseMax(accumulator, load(a + i)); i += width }
+        while i + width <= count {
+            let x = load(a + i)
+            accumulator.replace(with: x, where: x .> accumulator)
+            i += width
+        }
         var result = accumulator.max()
         while i < count { result = Swift.max(result, a[i]); i += 1 }
         return result
@@ -80,10 +86,14 @@ enum VectorMath {
     /// eˣ to about 1 ulp (Cephes' expf: x = n·ln2 + r, a degree-6 polynomial for eʳ, 2ⁿ through the
     /// exponent bits); 0 below −87.3, where eˣ would be subnormal.
     @inline(__always) static func exp(_ x: Vector) -> Vector {
-        let clamped = pointwiseMin(x, Vector(repeating: 88.3762626647949))
-        let lowest = Vector(repeating: -87.3365478515625)
-        let n = (pointwiseMax(clamped, lowest) * 1.44269504088896341).rounded(.toNearestOrEven)
-        var r = pointwiseMax(clamped, lowest) - n * 0.693359375
+        let lowest = Vector(repeating: -87.3365478515625), highest = Vector(repeating: 88.3762626647949)
+        let clamped = x.replacing(with: highest, where: x .> highest).replacing(with: lowest, where: x .< lowest)
+        // Adding 1.5·2²³ rounds to an integer in the low mantissa bits: n as a float and as bits,
+        // without the (slow, generic) float-to-integer conversion.
+        let roundingShift = Vector(repeating: 12582912)
+        let shifted = clamped * 1.44269504088896341 + roundingShift
+        let n = shifted - roundingShift
+        var r = clamped - n * 0.693359375
         r = r - n * -2.12194440e-4
         var p = Vector(repeating: 1.9875691500e-4)
         p = p * r + 1.3981999507e-3
@@ -92,14 +102,14 @@ enum VectorMath {
         p = p * r + 1.6666665459e-1
         p = p * r + 5.0000001201e-1
         p = p * r * r + r + 1
-        let exponent = (SIMD16<Int32>(n, rounding: .towardZero) &+ 127) &<< 23
-        let result = p * unsafeBitCast(exponent, to: Vector.self)
+        let exponentBits = (unsafeBitCast(shifted, to: SIMD16<Int32>.self) &- 0x4B40_0000 &+ 127) &<< 23
+        let result = p * unsafeBitCast(exponentBits, to: Vector.self)
         return result.replacing(with: 0, where: x .< lowest)
     }
 
     /// tanh through e^(−2|x|), which never overflows.
     @inline(__always) static func tanh(_ x: Vector) -> Vector {
-        let magnitude = pointwiseMax(x, -x)
+        let magnitude = x.replacing(with: -x, where: x .< 0)
         let t = exp(-2 * magnitude)
         let positive = (1 - t) / (1 + t)
         return positive.replacing(with: -positive, where: x .< 0)
