@@ -9,7 +9,8 @@ public struct Continuation: Sendable, Equatable {
     public var logProb: Float { logProbs.reduce(0, +) }
 }
 
-/// Autoregressive generation for a batch of prompts.
+/// Autoregressive generation for a batch of prompts: one KV-cached decoder over all rows, so each
+/// new token of the batch is a set of matrix–matrix products, and finished rows cost nothing.
 public struct Generator {
     public let model: GPT2
     public let endOfText: Int32
@@ -19,45 +20,39 @@ public struct Generator {
         self.endOfText = endOfText
     }
 
-    /// Continues every prompt until end-of-text or `maxNewTokens` (or the model's context is full).
+    /// Continues every prompt until end-of-text, `maxNewTokens`, or a full context.
     /// Row i draws its randomness from `CounterRandom(seed, .sampling, example: streams[i], position: t)`,
     /// so a row's continuation does not depend on which other rows share its batch.
     public func generate(prompts: [[Int32]], options: SamplingOptions, streams: [Int]? = nil) throws -> [Continuation] {
         try options.validate()
+        guard !prompts.isEmpty else { return [] }
         let streams = streams ?? Array(prompts.indices)
         precondition(streams.count == prompts.count, "one random stream per prompt")
         let sampler = TokenSampler(options: options)
         let vocabulary = model.config.vocabularySize
+        let capacity = min(model.config.maxPositions, prompts.map(\.count).max()! + options.maxNewTokens)
+        let decoder = GPT2Decoder(model: model, rows: prompts.count, capacity: capacity)
         var results = prompts.map { _ in Continuation(tokens: [], logProbs: [], endedWithEndOfText: false) }
-        var active = Array(prompts.indices).filter { !prompts[$0].isEmpty && prompts[$0].count < model.config.maxPositions }
-        var position = 0
-        while !active.isEmpty && position < options.maxNewTokens {
-            // Full recomputation over the right-padded batch: causal attention keeps padding from
-            // reaching earlier positions, so each row's last real position is exact.
-            let sequences = active.map { prompts[$0] + results[$0].tokens }
-            let length = sequences.map(\.count).max()!
-            var tokens = [Int32](repeating: endOfText, count: active.count * length)
-            for (row, sequence) in sequences.enumerated() {
-                for (t, token) in sequence.enumerated() { tokens[row * length + t] = token }
-            }
-            try model.forward(tokens: tokens, targets: [Int32](repeating: -1, count: tokens.count), batchSize: active.count, length: length)
-            let logits = model.logits
-            var stillActive: [Int] = []
-            for (row, index) in active.enumerated() {
-                let last = row * length + sequences[row].count - 1
-                var random = CounterRandom(seed: options.seed, domain: .sampling, example: streams[index], position: position)
+        var logits = try decoder.prefill(prompts)
+        var active = Set(prompts.indices.filter { prompts[$0].count < capacity })
+        for position in 0 ..< options.maxNewTokens where !active.isEmpty {
+            var next = [Int32?](repeating: nil, count: prompts.count)
+            for row in active.sorted() {
+                var random = CounterRandom(seed: options.seed, domain: .sampling, example: streams[row], position: position)
                 let (token, logProb) = sampler.sample(
-                    logits: UnsafeBufferPointer(rebasing: logits[last * vocabulary ..< (last + 1) * vocabulary]), random: &random)
-                results[index].tokens.append(token)
-                results[index].logProbs.append(logProb)
+                    logits: UnsafeBufferPointer(rebasing: logits[row * vocabulary ..< (row + 1) * vocabulary]), random: &random)
+                results[row].tokens.append(token)
+                results[row].logProbs.append(logProb)
                 if token == endOfText {
-                    results[index].endedWithEndOfText = true
-                } else if sequences[row].count + 1 < model.config.maxPositions {
-                    stillActive.append(index)
+                    results[row].endedWithEndOfText = true
+                    active.remove(row)
+                } else if decoder.lengths[row] == capacity || position + 1 == options.maxNewTokens {
+                    active.remove(row)
+                } else {
+                    next[row] = token
                 }
             }
-            active = stillActive
-            position += 1
+            if !active.isEmpty { logits = try decoder.decode(next) }
         }
         return results
     }
