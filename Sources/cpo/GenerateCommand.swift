@@ -49,7 +49,7 @@ struct GenerateCommand: ParsableCommand {
         var lines: [String] = []
         for start in stride(from: 0, to: prompts.count, by: batchSize) {
             let chunk = Array(prompts[start ..< min(start + batchSize, prompts.count)])
-            let continuations = try generator.generate(prompts: chunk.map(\.ids), options: options, streams: Array(start ..< start + chunk.count))
+            let continuations = try generator.generate(prompts: chunk.map(\.ids), options: options, streams: (start ..< start + chunk.count).map { SampleStream(example: $0) })
             for (prompt, continuation) in zip(chunk, continuations) {
                 let text = tokenizer.decode(continuation.tokens)
                 if output == nil {

@@ -29,7 +29,7 @@ final class GenerationAndScoringTests: XCTestCase {
         let options = SamplingOptions(temperature: 1.5, maxNewTokens: 12, seed: 9)
         let all = try generator.generate(prompts: prompts, options: options)
         XCTAssertEqual(try generator.generate(prompts: prompts, options: options), all)
-        let last = try generator.generate(prompts: [prompts[2]], options: options, streams: [2])
+        let last = try generator.generate(prompts: [prompts[2]], options: options, streams: [SampleStream(example: 2)])
         // Same tokens; log-probs may differ in the last bit, since sgemm rounds differently for other batch sizes.
         XCTAssertEqual(last[0].tokens, all[2].tokens)
         for (a, b) in zip(last[0].logProbs, all[2].logProbs) { XCTAssertEqual(a, b, accuracy: 1e-5) }

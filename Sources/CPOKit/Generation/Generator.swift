@@ -9,6 +9,18 @@ public struct Continuation: Sendable, Equatable {
     public var logProb: Float { logProbs.reduce(0, +) }
 }
 
+/// The coordinates of one row's random draws: a sample depends on these and the seed only, never on
+/// which rows share its batch or which rank makes it.
+public struct SampleStream: Sendable, Hashable {
+    public var step: Int
+    public var example: Int
+    public var candidate: Int
+
+    public init(step: Int = 0, example: Int, candidate: Int = 0) {
+        self.step = step; self.example = example; self.candidate = candidate
+    }
+}
+
 /// Autoregressive generation for a batch of prompts: one KV-cached decoder over all rows, so each
 /// new token of the batch is a set of matrix–matrix products, and finished rows cost nothing.
 public struct Generator {
@@ -21,12 +33,12 @@ public struct Generator {
     }
 
     /// Continues every prompt until end-of-text, `maxNewTokens`, or a full context.
-    /// Row i draws its randomness from `CounterRandom(seed, .sampling, example: streams[i], position: t)`,
-    /// so a row's continuation does not depend on which other rows share its batch.
-    public func generate(prompts: [[Int32]], options: SamplingOptions, streams: [Int]? = nil) throws -> [Continuation] {
+    /// Token t of row i is drawn with `CounterRandom(seed, .sampling, streams[i]…, position: t)`;
+    /// by default row i is stream (0, i, 0).
+    public func generate(prompts: [[Int32]], options: SamplingOptions, streams: [SampleStream]? = nil) throws -> [Continuation] {
         try options.validate()
         guard !prompts.isEmpty else { return [] }
-        let streams = streams ?? Array(prompts.indices)
+        let streams = streams ?? prompts.indices.map { SampleStream(example: $0) }
         precondition(streams.count == prompts.count, "one random stream per prompt")
         let sampler = TokenSampler(options: options)
         let vocabulary = model.config.vocabularySize
@@ -38,7 +50,9 @@ public struct Generator {
         for position in 0 ..< options.maxNewTokens where !active.isEmpty {
             var next = [Int32?](repeating: nil, count: prompts.count)
             for row in active.sorted() {
-                var random = CounterRandom(seed: options.seed, domain: .sampling, example: streams[row], position: position)
+                let stream = streams[row]
+                var random = CounterRandom(seed: options.seed, domain: .sampling, step: stream.step, example: stream.example,
+                                           candidate: stream.candidate, position: position)
                 let (token, logProb) = sampler.sample(
                     logits: UnsafeBufferPointer(rebasing: logits[row * vocabulary ..< (row + 1) * vocabulary]), random: &random)
                 results[row].tokens.append(token)
