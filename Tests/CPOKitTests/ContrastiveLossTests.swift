@@ -144,7 +144,7 @@ final class ContrastiveLossTests: XCTestCase {
 
     func testRewardAccuracyCountsExamplesWhoseGroundTruthBeatsEveryIncludedNegative() throws {
         func example(_ policy: [Double], included: [Bool]) -> ExampleCandidates {
-            ExampleCandidates(policyLogProbs: policy, referenceLogProbs: [0, 0, 0], included: included, order: [0, 1, 2], groundTruthLength: 1)
+            ExampleCandidates(policyLogProbs: policy, referenceLogProbs: [0, 0, 0], included: included, groundTruthLength: 1)
         }
         let objective = try CPOObjective(beta: 1)
         let result = objective.evaluate([example([-1, -2, -3], included: [true, true, true]),
