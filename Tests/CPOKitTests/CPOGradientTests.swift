@@ -103,6 +103,9 @@ final class CPOGradientTests: XCTestCase {
         XCTAssertEqual(shards[0].result.loss, whole.result.loss, accuracy: 1e-6)
         XCTAssertLessThan(maxAbsoluteDifference(zip(shards[0].gradients, shards[1].gradients).map { $0 + $1 }, whole.gradients), 1e-6)
         XCTAssertGreaterThan(maxAbsoluteDifference(shards[0].gradients, whole.gradients), 1e-4, "each shard holds only part of it")
+        let idle = try cpoStep(policy: try GPT2Fixture.model(), reference: reference, examples: try fixtureExamples(), objective: objective,
+                               shard: { _ in false })
+        XCTAssertTrue(idle.gradients.allSatisfy { $0 == 0 }, "a shard without rows adds nothing")
     }
 
     /// λ·NLL(y₁) adds λ times the mean over examples of the ground truth's mean token cross-entropy.

@@ -17,7 +17,7 @@ public final class CandidateScorer {
     public let model: GPT2
     /// The token that fills short rows; it is never attended to by a real position.
     public let padding: Int32
-    /// The rows of the last `score`, which `backward` differentiates.
+    /// The rows of the last `score`, which `backward` differentiates; nil after scoring no rows.
     private var scored: ContinuationRows?
 
     public init(model: GPT2, padding: Int32) {
@@ -27,7 +27,10 @@ public final class CandidateScorer {
 
     /// All `rows` go through the model together: pass a (micro-)batch that fits in memory.
     public func score(_ rows: [CandidateRow], poolHiddenStates: Bool = false) throws -> CandidateScores {
-        guard !rows.isEmpty else { return CandidateScores(logProbs: [], meanTokenLogProbs: [], pooledHiddenStates: []) }
+        guard !rows.isEmpty else {
+            scored = nil
+            return CandidateScores(logProbs: [], meanTokenLogProbs: [], pooledHiddenStates: [])
+        }
         for row in rows {
             let positions = row.prompt.count + row.continuation.count - 1
             if row.prompt.isEmpty { throw CandidateScoringError.emptyPrompt(example: row.example, candidate: row.candidate) }
@@ -52,6 +55,8 @@ public final class CandidateScorer {
     /// `score`, in that order. With scoreGradients[r] = ∂L/∂s_r this is ∇θ L: s_r = −Σ nll over the
     /// row's continuation positions, so each of them gets the loss weight ∂L/∂nll = −∂L/∂s_r.
     public func backward(scoreGradients: [Double]) {
+        // A shard may hold none of a batch's candidates; it then adds nothing.
+        if scored == nil && scoreGradients.isEmpty { return }
         guard let layout = scored else { preconditionFailure("score() has not run") }
         precondition(scoreGradients.count == layout.spans.count, "backward() needs one weight per scored row")
         precondition(model.pass?.tokens == layout.batch.inputs && model.pass?.targets == layout.batch.targets,
