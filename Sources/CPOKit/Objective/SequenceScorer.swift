@@ -15,8 +15,7 @@ public struct SequenceTooLongError: Error, CustomStringConvertible {
     }
 }
 
-/// Scores continuations with teacher forcing, many sequences of different lengths per forward pass
-/// (right-padded; causal attention keeps padding out of every real position).
+/// Scores continuations with teacher forcing, many sequences of different lengths per forward pass.
 public enum SequenceScorer {
     public static func score(model: GPT2, pairs: [(prompt: [Int32], continuation: [Int32])], batchSize: Int = 16,
                              padding: Int32) throws -> [SequenceScore] {
@@ -28,23 +27,10 @@ public enum SequenceScorer {
         }
         var scores: [SequenceScore] = []
         for start in stride(from: 0, to: pairs.count, by: batchSize) {
-            let chunk = pairs[start ..< min(start + batchSize, pairs.count)]
-            let length = chunk.map { $0.prompt.count + $0.continuation.count - 1 }.max()!
-            var tokens = [Int32](repeating: padding, count: chunk.count * length)
-            var targets = [Int32](repeating: TrainingBatch.ignoredTarget, count: chunk.count * length)
-            for (row, pair) in chunk.enumerated() {
-                let sequence = pair.prompt + pair.continuation
-                for t in 0 ..< sequence.count - 1 {
-                    tokens[row * length + t] = sequence[t]
-                    if t + 1 >= pair.prompt.count { targets[row * length + t] = sequence[t + 1] }
-                }
-            }
-            try model.forward(tokens: tokens, targets: targets, batchSize: chunk.count, length: length)
+            let rows = ContinuationRows(Array(pairs[start ..< min(start + batchSize, pairs.count)]), padding: padding)
+            try model.forward(tokens: rows.batch.inputs, targets: rows.batch.targets, batchSize: rows.batch.rows, length: rows.batch.length)
             let nll = model.nll
-            for (row, pair) in chunk.enumerated() {
-                let first = row * length + pair.prompt.count - 1
-                scores.append(SequenceScore(tokenLogProbs: (0 ..< pair.continuation.count).map { -nll[first + $0] }))
-            }
+            scores += rows.spans.map { SequenceScore(tokenLogProbs: nll[$0].map { -$0 }) }
         }
         return scores
     }
