@@ -46,7 +46,7 @@ public struct AutoregressiveNegatives: NegativeMaker {
 
     public func make(for slots: [NegativeSlot], in batch: [InstructionExample]) throws -> [Negative] {
         guard !slots.isEmpty else { return [] }
-        let examples = try slots.map { try $0.example(in: batch) }
+        let examples = try slots.map { try $0.checkedExample(in: batch) }
         let context = model.config.maxPositions
         if let long = examples.first(where: { $0.promptIDs.count >= context }) {
             throw NegativeError.tooLongForContext(kind, line: long.line, tokens: long.promptIDs.count + 1, context: context)

@@ -12,7 +12,7 @@ public struct BatchNegatives: NegativeMaker {
 
     public func make(for slots: [NegativeSlot], in batch: [InstructionExample]) throws -> [Negative] {
         try slots.map { slot in
-            _ = try slot.example(in: batch)
+            _ = try slot.checkedExample(in: batch)
             let others = batch.count - 1
             guard slot.candidate <= others else { throw NegativeError.tooFewOtherExamples(slot, batchSize: batch.count) }
             // Candidate 0's stream: shared by the example's candidates, so they read one permutation.

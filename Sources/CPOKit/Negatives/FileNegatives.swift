@@ -11,7 +11,7 @@ public struct FileNegatives: NegativeMaker {
 
     public func make(for slots: [NegativeSlot], in batch: [InstructionExample]) throws -> [Negative] {
         try slots.map { slot in
-            let example = try slot.example(in: batch)
+            let example = try slot.checkedExample(in: batch)
             let available = example.negativeIDs.count
             guard slot.candidate <= available else {
                 throw NegativeError.tooFewFileNegatives(slot, line: example.line, available: available)

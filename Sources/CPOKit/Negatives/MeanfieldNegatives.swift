@@ -38,7 +38,7 @@ public struct MeanfieldNegatives: NegativeMaker {
     public func make(for slots: [NegativeSlot], in batch: [InstructionExample]) throws -> [Negative] {
         var slotsByExample: [Int: [Int]] = [:]
         for (index, slot) in slots.enumerated() {
-            let example = try slot.example(in: batch)
+            let example = try slot.checkedExample(in: batch)
             let body = example.responseBody(endOfText: endOfText)
             guard !body.isEmpty else { throw NegativeError.responseTooShort(kind, line: example.line, tokens: 0, needed: 1) }
             let positions = example.promptIDs.count + body.count - 1
@@ -54,7 +54,7 @@ public struct MeanfieldNegatives: NegativeMaker {
             let logits = try forward(passRows.map { batch[$0] })
             for (row, exampleIndex) in passRows.enumerated() {
                 for index in slotsByExample[exampleIndex]! {
-                    negatives[index] = replace(in: batch[exampleIndex], slot: slots[index], logits: logits.row(row))
+                    negatives[index] = replace(in: batch[exampleIndex], slot: slots[index], logits: logits, row: row)
                 }
             }
         }
@@ -75,20 +75,20 @@ public struct MeanfieldNegatives: NegativeMaker {
         return PassLogits(values: reference.logits, length: length, vocabulary: reference.config.vocabularySize)
     }
 
-    private func replace(in example: InstructionExample, slot: NegativeSlot, logits: (Int) -> UnsafeBufferPointer<Float>) -> Negative {
+    private func replace(in example: InstructionExample, slot: NegativeSlot, logits: PassLogits, row: Int) -> Negative {
         let body = example.responseBody(endOfText: endOfText)
         var tokens = example.responseIDs
         var random = slot.random(seed: seed, domain: .meanfield)
         let chosen = WithoutReplacement.draw(Self.replacedCount(fraction: fraction, tokens: body.count), from: body.count, random: &random)
         for t in chosen.sorted() {
             // Position p predicts token p + 1, so the prompt's last position predicts body[0].
-            tokens[t] = Self.draw(logits(example.promptIDs.count - 1 + t), excluding: tokens[t], random: &random)
+            tokens[t] = Self.draw(logits.at(row: row, position: example.promptIDs.count - 1 + t), excluding: tokens[t], random: &random)
         }
         return Negative(slot: slot, kind: kind, tokens: tokens)
     }
 
     /// A token from softmax(logits) renormalised without `excluded`.
-    static func draw(_ logits: UnsafeBufferPointer<Float>, excluding excluded: Int32, random: inout CounterRandom) -> Int32 {
+    private static func draw(_ logits: UnsafeBufferPointer<Float>, excluding excluded: Int32, random: inout CounterRandom) -> Int32 {
         let skip = Int(excluded)
         var maximum = -Float.infinity
         for (token, logit) in logits.enumerated() where token != skip { maximum = max(maximum, logit) }
@@ -105,17 +105,15 @@ public struct MeanfieldNegatives: NegativeMaker {
         return Int32(last)
     }
 
-    /// The logits of one pass, row by row and position by position.
+    /// The logits of one pass, [rows, length, V], valid until the model's next pass.
     private struct PassLogits {
         let values: UnsafeBufferPointer<Float>
         let length: Int
         let vocabulary: Int
 
-        func row(_ row: Int) -> (Int) -> UnsafeBufferPointer<Float> {
-            { position in
-                let start = (row * length + position) * vocabulary
-                return UnsafeBufferPointer(rebasing: values[start ..< start + vocabulary])
-            }
+        func at(row: Int, position: Int) -> UnsafeBufferPointer<Float> {
+            let start = (row * length + position) * vocabulary
+            return UnsafeBufferPointer(rebasing: values[start ..< start + vocabulary])
         }
     }
 }

@@ -25,10 +25,10 @@ public enum NegativeError: Error, CustomStringConvertible, Equatable {
             return "data line \(line): candidate \(slot.candidate) needs at least \(slot.candidate) negatives from the file, "
                 + "the line has \(available); with K candidates each line needs at least K − 1"
         case let .responseTooShort(kind, line, tokens, needed):
-            return "data line \(line): a \(kind.name) negative needs a response of at least \(needed) tokens before end-of-text, "
+            return "data line \(line): \(kind.label) negatives need a response of at least \(needed) tokens before end-of-text, "
                 + "it has \(tokens)"
         case let .tooLongForContext(kind, line, tokens, context):
-            return "data line \(line): making a \(kind.name) negative needs \(tokens) positions, the model's context holds \(context)"
+            return "data line \(line): \(kind.label) negatives need \(tokens) positions, the model's context holds \(context)"
         }
     }
 }

@@ -21,4 +21,7 @@ public enum NegativeKind: String, CaseIterable, Sendable {
         case .file: return "from the data file"
         }
     }
+
+    /// "MN (meanfield)": how messages name the kind.
+    var label: String { "\(rawValue.uppercased()) (\(name))" }
 }

@@ -14,7 +14,7 @@ public struct NegativeSlot: Sendable, Hashable {
     }
 
     /// The example this slot continues, checked against the global batch.
-    func example(in batch: [InstructionExample]) throws -> InstructionExample {
+    func checkedExample(in batch: [InstructionExample]) throws -> InstructionExample {
         guard batch.indices.contains(example), candidate >= 1 else { throw NegativeError.invalidSlot(self, batchSize: batch.count) }
         guard !batch[example].promptIDs.isEmpty else { throw NegativeError.emptyPrompt(line: batch[example].line) }
         return batch[example]

@@ -15,7 +15,7 @@ public struct TruncationNegatives: NegativeMaker {
 
     public func make(for slots: [NegativeSlot], in batch: [InstructionExample]) throws -> [Negative] {
         try slots.map { slot in
-            let example = try slot.example(in: batch)
+            let example = try slot.checkedExample(in: batch)
             let body = example.responseBody(endOfText: endOfText)
             guard !body.isEmpty else { throw NegativeError.responseTooShort(kind, line: example.line, tokens: 0, needed: 1) }
             var random = slot.random(seed: seed, domain: .truncation)
