@@ -5,15 +5,22 @@ import Foundation
 struct TrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
-        abstract: "Train a model (MLE: next-token cross-entropy on the response).",
+        abstract: "Train a model: MLE, CPO, or the DPO and PSS baselines.",
         discussion: """
             Start from --model DIR (a checkpoint) or --preset NAME (random weights). Data is --data FILE \
             (.jsonl: instruction pairs; other files: plain text) or a built-in --task. Every \
             hyper-parameter can also come from --config FILE.json, whose keys are the option names \
             (e.g. "batch-size" or "batch_size"); flags given on the command line win.
+
+            --objective cpo contrasts each ground truth with K − 1 negatives relative to the frozen \
+            reference model (--ref, default: the starting weights): r_k = β (log π(y_k|x) − log π_ref(y_k|x)), \
+            loss −r_1 + logsumexp r (or Plackett–Luce with --rank-negatives). Negatives: an \
+            (sampled), bn (other examples' responses), mn (meanfield token swaps), tn (truncations), \
+            file (the data's "negatives"), or a mix such as an:2,bn:1,tn:1. --objective dpo is K = 2 \
+            with one negative; --objective pss is parallel scheduled sampling.
             """)
 
-    @Option(help: "Objective: mle.") var objective: String?
+    @Option(help: "Objective: mle, cpo, dpo or pss (default mle).") var objective: String?
     @Option(help: "Start from this model folder (config.json, model.safetensors, tokenizer).") var model: String?
     @Option(help: "Start from random weights of a preset: \(GPT2Config.presetNames.joined(separator: ", ")).") var preset: String?
     @Option(help: "Tokenizer: 'byte' or a folder with vocab.json + merges.txt (default: the model's; byte with --preset).")
@@ -35,6 +42,19 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Evaluate on held-out data every N steps; 0: only at the end (default 0).") var evalEvery: Int?
     @Option(help: "Share of the data held out for evaluation (default 0.05).") var validFraction: Double?
     @Option(help: "Checkpoints kept in the run folder; 0 keeps all (default 3).") var keepCheckpoints: Int?
+    @Option(help: "Reference model π_ref for cpo/dpo (default: the starting weights, frozen).") var ref: String?
+    @Option(help: "Candidates per example for cpo: the ground truth and K − 1 negatives (default 4; dpo: 2).") var numCandidates: Int?
+    @Option(help: "β, the scale of the rewards (default 5).") var beta: Double?
+    @Option(help: "Negatives: an, bn, mn, tn, file, or a mix like an:2,bn:1,tn:1 (default an).") var negatives: String?
+    @Flag(help: "Plackett–Luce loss over negatives ranked by similarity to the ground truth.") var rankNegatives = false
+    @Option(help: "Weight λ of the ground truth's mean token NLL added to the loss (default 0).") var nllWeight: Double?
+    @Option(help: "Model that samples AN negatives: ref or policy (default ref).") var sampleFrom: String?
+    @Option(help: "AN sampling temperature (default 1).") var temperature: Double?
+    @Option(help: "AN sampling: keep the k most likely tokens; 0 keeps all (default 0).") var topK: Int?
+    @Option(help: "AN sampling: nucleus probability; 1 keeps all (default 1).") var topP: Double?
+    @Option(help: "AN sample length limit (default: the ground truth's length + 8).") var maxNewTokens: Int?
+    @Option(help: "MN: share of the ground truth's tokens swapped (default 0.25).") var meanfieldFraction: Double?
+    @Option(help: "PSS: share of response inputs replaced by the model's predictions (default 0.25).") var pssFraction: Double?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder: metrics.jsonl, checkpoint-STEP/, final/.") var out: String
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
@@ -63,6 +83,19 @@ struct TrainCommand: ParsableCommand {
         if let evalEvery { options.evalEvery = evalEvery }
         if let validFraction { options.validFraction = validFraction }
         if let keepCheckpoints { options.keepCheckpoints = keepCheckpoints }
+        if options.objective == "dpo" && numCandidates == nil { options.numCandidates = 2 }
+        if let numCandidates { options.numCandidates = numCandidates }
+        if let beta { options.beta = beta }
+        if let negatives { options.negatives = negatives }
+        if rankNegatives { options.rankNegatives = true }
+        if let nllWeight { options.nllWeight = nllWeight }
+        if let sampleFrom { options.sampleFrom = sampleFrom }
+        if let temperature { options.temperature = temperature }
+        if let topK { options.topK = topK }
+        if let topP { options.topP = topP }
+        if let maxNewTokens { options.maxNewTokens = maxNewTokens }
+        if let meanfieldFraction { options.meanfieldFraction = meanfieldFraction }
+        if let pssFraction { options.pssFraction = pssFraction }
         try options.validate()
         return options
     }
@@ -72,12 +105,20 @@ struct TrainCommand: ParsableCommand {
         let options = try resolvedOptions()
         let explicitTokenizer = try tokenizer.map { try TokenizerFolder.resolve($0) }
         let model: GPT2, tokenizer: any Tokenizer
+        // The starting weights, loadable twice: once to train, once as the frozen reference.
+        let startingModel: (any Tokenizer) throws -> GPT2
         if let folder = self.model {
             (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: folder), tokenizer: explicitTokenizer)
+            startingModel = { try ModelFolder.load(URL(fileURLWithPath: folder), tokenizer: $0).model }
         } else {
             tokenizer = explicitTokenizer ?? ByteTokenizer()
             let config = try GPT2Config.preset(preset!, vocabularySize: tokenizer.vocabularySize)
             model = try GPT2(config: config, seed: options.seed)
+            startingModel = { _ in try GPT2(config: config, seed: options.seed) }
+        }
+        var reference: GPT2?
+        if ["cpo", "dpo"].contains(options.objective) {
+            reference = try ref.map { try ModelFolder.load(URL(fileURLWithPath: $0), tokenizer: tokenizer).model } ?? startingModel(tokenizer)
         }
         let builtInTask = try task.map { try SyntheticTasks.named($0) }
         let trainingSet: TrainingSet
@@ -87,7 +128,7 @@ struct TrainCommand: ParsableCommand {
             trainingSet = try TrainingSet.load(URL(fileURLWithPath: data!), tokenizer: tokenizer, seqLen: options.seqLen)
         }
         let communicator = try worldCommunicator()
-        let trainer = try Trainer(model: model, tokenizer: tokenizer, data: trainingSet, task: builtInTask, options: options,
+        let trainer = try Trainer(model: model, reference: reference, tokenizer: tokenizer, data: trainingSet, task: builtInTask, options: options,
                                   runDirectory: URL(fileURLWithPath: out), communicator: communicator, resume: resume)
         let progress = ProgressLine()
         let parameterCount = model.layout.specs.reduce(0) { $0 + $1.count }
@@ -100,8 +141,9 @@ struct TrainCommand: ParsableCommand {
             case let .resumed(step, folder): progress.note("resuming at step \(step) from \(folder.path)")
             case let .noCheckpointToResume(folder): progress.note("no complete checkpoint in \(folder.path): starting from step 0")
             case let .step(m):
-                progress.update(String(format: "step %d/%d | loss %.4f | lr %.2e | %.0f tok/s | %@ elapsed | ETA %@",
-                                       m.step, m.totalSteps, m.loss, m.learningRate, m.tokensPerSecond,
+                let accuracy = m.extra["reward_accuracy"].map { String(format: " | reward acc %.2f", $0) } ?? ""
+                progress.update(String(format: "step %d/%d | loss %.4f%@ | lr %.2e | %.0f tok/s | %@ elapsed | ETA %@",
+                                       m.step, m.totalSteps, m.loss, accuracy, m.learningRate, m.tokensPerSecond,
                                        ProgressLine.duration(m.elapsed), ProgressLine.duration(m.remaining)))
             case let .evaluated(e):
                 var line = String(format: "eval at step %d: held-out loss %.4f on %d examples", e.step, e.loss, e.examples)

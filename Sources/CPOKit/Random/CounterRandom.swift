@@ -5,7 +5,7 @@
 public struct CounterRandom: RandomNumberGenerator, Sendable {
     /// Separates independent uses of the same seed, so e.g. shuffling and sampling never share draws.
     public enum Domain: UInt32, Sendable {
-        case shuffle = 1, split, initialization, synthesis, sampling, negatives, meanfield, truncation, mix, dropout
+        case shuffle = 1, split, initialization, synthesis, sampling, negatives, meanfield, truncation, mix, dropout, scheduledSampling
     }
 
     private let seedKey: UInt64

@@ -1,7 +1,7 @@
 import Foundation
 
-/// The MLE training loop: batches → forward/backward → all-reduce → clip → AdamW, with held-out
-/// evaluation, atomic checkpoints and exact resumption.
+/// The training loop: batches → objective (forward/backward) → all-reduce → clip → AdamW, with
+/// held-out evaluation, atomic checkpoints and exact resumption.
 ///
 /// Each step is a pure function of (weights, optimizer moments, step, data cursor), all of which a
 /// checkpoint holds, so N steps straight and N/2 + resume + N/2 give the same bits.
@@ -14,6 +14,7 @@ public final class Trainer {
     let split: HeldOutSplit
     let task: (any SyntheticTask)?
     let communicator: any Communicator
+    let objective: any TrainingObjective
     let optimizer: AdamW
     let schedule: LearningRateSchedule
     private(set) var order: DataOrder
@@ -25,8 +26,10 @@ public final class Trainer {
     public var accuracyExamples = 100
 
     /// Sets up a run in `runDirectory`; with `resume`, continues from its newest complete checkpoint.
-    public init(model: GPT2, tokenizer: any Tokenizer, data: TrainingSet, task: (any SyntheticTask)?, options: TrainingOptions,
-                runDirectory: URL, communicator: any Communicator = SingleProcessCommunicator(), resume: Bool = false) throws {
+    /// Contrastive objectives need `reference`, the frozen π_ref (normally the starting weights).
+    public init(model: GPT2, reference: GPT2? = nil, tokenizer: any Tokenizer, data: TrainingSet, task: (any SyntheticTask)?,
+                options: TrainingOptions, runDirectory: URL, communicator: any Communicator = SingleProcessCommunicator(),
+                resume: Bool = false) throws {
         try options.validate()
         guard options.seqLen <= model.config.maxPositions else {
             throw OptionError(option: "seq-len", value: "\(options.seqLen)",
@@ -39,6 +42,17 @@ public final class Trainer {
         self.options = options
         self.runDirectory = runDirectory
         self.communicator = communicator
+        switch options.objective {
+        case "cpo", "dpo":
+            guard let reference else { preconditionFailure("contrastive objectives need a reference model") }
+            objective = try ContrastiveTraining(policy: model, reference: reference, data: data, options: options, padding: tokenizer.endOfText)
+        case "pss":
+            objective = ParallelScheduledSampling(model: model, data: data, seqLen: options.seqLen, fraction: options.pssFraction,
+                                                  seed: options.seed, padding: tokenizer.endOfText, communicator: communicator)
+        default:
+            objective = MaximumLikelihood(model: model, data: data, seqLen: options.seqLen, padding: tokenizer.endOfText,
+                                          communicator: communicator)
+        }
         split = try HeldOutSplit(exampleCount: data.count, heldOut: .fraction(options.validFraction), seed: options.seed)
         optimizer = AdamW(layout: model.layout, beta1: options.adamBeta1, beta2: options.adamBeta2,
                           epsilon: options.adamEpsilon, weightDecay: options.weightDecay)
@@ -72,14 +86,15 @@ public final class Trainer {
         let firstStep = step
         while step < options.steps {
             let stepStart = Date()
-            let (loss, tokens, norm) = try trainStep()
+            let (result, norm, optimizerSeconds) = try trainStep()
             let seconds = Date().timeIntervalSince(stepStart)
             let elapsed = Date().timeIntervalSince(start)
             let metricsOfStep = StepMetrics(
-                step: step, totalSteps: options.steps, loss: loss, learningRate: schedule.rate(at: step - 1),
-                gradientNorm: norm, tokensPerSecond: Double(tokens) / seconds, seconds: seconds, elapsed: elapsed,
-                remaining: elapsed / Double(step - firstStep) * Double(options.steps - step))
+                step: step, totalSteps: options.steps, loss: result.loss, learningRate: schedule.rate(at: step - 1),
+                gradientNorm: norm, tokensPerSecond: Double(result.tokens) / seconds, seconds: seconds, elapsed: elapsed,
+                remaining: elapsed / Double(step - firstStep) * Double(options.steps - step), extra: result.metrics)
             var record = metricsOfStep.record
+            record["optimizer_s"] = optimizerSeconds
             if (options.evalEvery > 0 && step % options.evalEvery == 0) || step == options.steps, !split.heldOut.isEmpty {
                 let evaluation = try evaluate()
                 record.merge(evaluation.record) { _, new in new }
@@ -100,30 +115,18 @@ public final class Trainer {
         return final
     }
 
-    /// One optimizer step over the next global batch. Returns its mean loss, the token positions
-    /// processed and the gradient norm before clipping.
-    func trainStep() throws -> (loss: Double, tokens: Int, gradientNorm: Double) {
-        let indices = order.nextBatch(size: options.batchSize)
-        let microBatchSize = options.batchSize / options.gradAccumulation
-        let batches = try stride(from: 0, to: indices.count, by: microBatchSize).map {
-            try data.batch(Array(indices[$0 ..< $0 + microBatchSize]), seqLen: options.seqLen, padding: tokenizer.endOfText)
-        }
-        // Every target of the global batch weighs the same, whatever micro-batch it falls in.
-        let targetCount = try communicator.allReduceSum(Double(batches.reduce(0) { $0 + $1.targetCount }))
-        let weight = targetCount > 0 ? Float(1 / targetCount) : 0
+    /// One optimizer step over the next global batch: the objective's figures, the gradient norm
+    /// before clipping, and the seconds the all-reduce, clipping and update took.
+    func trainStep() throws -> (ObjectiveStep, gradientNorm: Double, optimizerSeconds: Double) {
+        let batch = order.nextBatch(size: options.batchSize)
         model.gradients.zero()
-        var nllSum: Double = 0
-        for batch in batches {
-            try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
-            for value in model.nll { nllSum += Double(value) }
-            model.backward(lossWeights: batch.targets.map { $0 == TrainingBatch.ignoredTarget ? 0 : weight })
-        }
+        let result = try objective.accumulateGradients(step: step, batch: batch, microBatches: options.gradAccumulation)
+        let start = Date()
         try communicator.allReduceSum(model.gradients.buffer)
-        let loss = try communicator.allReduceSum(nllSum) / max(targetCount, 1)
         let norm = clipGradientNorm(model.gradients, maxNorm: Float(options.gradClip))
         optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: schedule.rate(at: step))
         step += 1
-        return (loss, batches.reduce(0) { $0 + $1.rows * $1.length }, Double(norm))
+        return (result, Double(norm), Date().timeIntervalSince(start))
     }
 
     /// Held-out loss, and for a built-in task the verifier's accuracy on greedy continuations.

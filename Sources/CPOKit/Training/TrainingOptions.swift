@@ -30,6 +30,27 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Complete checkpoints kept in the run folder; older ones are deleted. 0 keeps all.
     public var keepCheckpoints = 3
 
+    // Contrastive objectives (cpo, dpo) and parallel scheduled sampling (pss).
+    /// Candidates per example: the ground truth and K − 1 negatives.
+    public var numCandidates = 4
+    public var beta = 5.0
+    /// Negative kinds and their weights, e.g. `an`, `an,bn` or `an:2,bn:1,tn:1`.
+    public var negatives = "an"
+    /// Plackett–Luce over negatives ordered by similarity to the ground truth.
+    public var rankNegatives = false
+    /// Weight λ of the ground truth's NLL added to the contrastive loss.
+    public var nllWeight = 0.0
+    /// Which model samples AN negatives: `ref` or `policy`.
+    public var sampleFrom = "ref"
+    public var temperature = 1.0
+    public var topK = 0
+    public var topP = 1.0
+    /// Length limit of AN samples; nil: the ground truth's length + 8.
+    public var maxNewTokens: Int?
+    public var meanfieldFraction = 0.25
+    /// Share of response input tokens PSS replaces by the model's own predictions.
+    public var pssFraction = 0.25
+
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -38,29 +59,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case gradClip = "grad_clip", gradAccumulation = "grad_accumulation", adamBeta1 = "adam_beta1"
         case adamBeta2 = "adam_beta2", adamEpsilon = "adam_epsilon", seed, saveEvery = "save_every"
         case evalEvery = "eval_every", validFraction = "valid_fraction", keepCheckpoints = "keep_checkpoints"
-    }
-
-    public init(from decoder: Decoder) throws {
-        let c = try decoder.container(keyedBy: CodingKeys.self)
-        let d = TrainingOptions()
-        objective = try c.decodeIfPresent(String.self, forKey: .objective) ?? d.objective
-        steps = try c.decodeIfPresent(Int.self, forKey: .steps) ?? d.steps
-        batchSize = try c.decodeIfPresent(Int.self, forKey: .batchSize) ?? d.batchSize
-        seqLen = try c.decodeIfPresent(Int.self, forKey: .seqLen) ?? d.seqLen
-        learningRate = try c.decodeIfPresent(Double.self, forKey: .learningRate) ?? d.learningRate
-        warmupSteps = try c.decodeIfPresent(Int.self, forKey: .warmupSteps) ?? d.warmupSteps
-        minLrRatio = try c.decodeIfPresent(Double.self, forKey: .minLrRatio) ?? d.minLrRatio
-        weightDecay = try c.decodeIfPresent(Double.self, forKey: .weightDecay) ?? d.weightDecay
-        gradClip = try c.decodeIfPresent(Double.self, forKey: .gradClip) ?? d.gradClip
-        gradAccumulation = try c.decodeIfPresent(Int.self, forKey: .gradAccumulation) ?? d.gradAccumulation
-        adamBeta1 = try c.decodeIfPresent(Double.self, forKey: .adamBeta1) ?? d.adamBeta1
-        adamBeta2 = try c.decodeIfPresent(Double.self, forKey: .adamBeta2) ?? d.adamBeta2
-        adamEpsilon = try c.decodeIfPresent(Double.self, forKey: .adamEpsilon) ?? d.adamEpsilon
-        seed = try c.decodeIfPresent(UInt64.self, forKey: .seed) ?? d.seed
-        saveEvery = try c.decodeIfPresent(Int.self, forKey: .saveEvery) ?? d.saveEvery
-        evalEvery = try c.decodeIfPresent(Int.self, forKey: .evalEvery) ?? d.evalEvery
-        validFraction = try c.decodeIfPresent(Double.self, forKey: .validFraction) ?? d.validFraction
-        keepCheckpoints = try c.decodeIfPresent(Int.self, forKey: .keepCheckpoints) ?? d.keepCheckpoints
+        case numCandidates = "num_candidates", beta, negatives, rankNegatives = "rank_negatives", nllWeight = "nll_weight"
+        case sampleFrom = "sample_from", temperature, topK = "top_k", topP = "top_p", maxNewTokens = "max_new_tokens"
+        case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction"
     }
 
     /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
@@ -83,8 +84,11 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             }
             normalized[name] = value
         }
+        // Keys the file leaves out keep their defaults.
+        let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingOptions())) as! [String: Any]
         do {
-            return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: normalized))
+            return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(
+                withJSONObject: defaults.merging(normalized) { _, given in given }))
         } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
             let key = context.codingPath.last?.stringValue ?? "?"
             throw ConfigFileError(file: file, reason: "key '\(key)' has the wrong type")
@@ -97,6 +101,13 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
             if !ok { throw OptionError(option: option, value: "\(value)", allowed: allowed) }
         }
         try check(["mle", "cpo", "dpo", "pss"].contains(objective), "objective", objective, "one of mle, cpo, dpo, pss")
+        try check(numCandidates >= 2, "num-candidates", numCandidates, "a whole number ≥ 2 (the ground truth and at least one negative)")
+        try check(objective != "dpo" || numCandidates == 2, "num-candidates", numCandidates, "2 with --objective dpo (one negative)")
+        try check(objective != "dpo" || !rankNegatives, "rank-negatives", rankNegatives, "off with --objective dpo (a single negative has no order)")
+        try check(beta > 0 && beta.isFinite, "beta", beta, "a finite number > 0")
+        try check(nllWeight >= 0 && nllWeight.isFinite, "nll-weight", nllWeight, "a finite number ≥ 0 (0 turns the NLL term off)")
+        try check(["ref", "policy"].contains(sampleFrom), "sample-from", sampleFrom, "ref or policy")
+        try check((0..<1).contains(pssFraction) && pssFraction > 0, "pss-fraction", pssFraction, "a number in (0, 1)")
         try check(steps >= 1, "steps", steps, "a whole number ≥ 1")
         try check(batchSize >= 1, "batch-size", batchSize, "a whole number ≥ 1")
         try check(seqLen >= 2, "seq-len", seqLen, "a whole number ≥ 2")

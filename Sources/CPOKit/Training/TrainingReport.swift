@@ -27,10 +27,14 @@ public struct StepMetrics: Sendable {
     public var elapsed: Double
     /// Estimated seconds to the end, from the mean step time so far.
     public var remaining: Double
+    /// The objective's own figures (e.g. `reward_accuracy`), by their names in `metrics.jsonl`.
+    public var extra: [String: Double]
 
     var record: [String: Any] {
-        ["step": step, "loss": loss, "lr": learningRate, "grad_norm": gradientNorm,
-         "tokens_per_s": tokensPerSecond, "step_s": seconds, "elapsed_s": elapsed]
+        var record: [String: Any] = ["step": step, "loss": loss, "lr": learningRate, "grad_norm": gradientNorm,
+                                     "tokens_per_s": tokensPerSecond, "step_s": seconds, "elapsed_s": elapsed]
+        for (key, value) in extra { record[key] = value }
+        return record
     }
 }
 

@@ -1,0 +1,55 @@
+/// Parallel scheduled sampling (PSS), a baseline against exposure bias: a teacher-forced pass
+/// predicts every next token; a share `fraction` of the response's input tokens is replaced by those
+/// predictions (sampled from the model at temperature 1); a second pass over the mixed inputs is
+/// trained on the true targets. No gradient flows through the first pass.
+public final class ParallelScheduledSampling: TrainingObjective {
+    let model: GPT2
+    let data: TrainingSet
+    let seqLen: Int
+    let fraction: Double
+    let seed: UInt64
+    let padding: Int32
+    let communicator: any Communicator
+
+    public init(model: GPT2, data: TrainingSet, seqLen: Int, fraction: Double, seed: UInt64, padding: Int32,
+                communicator: any Communicator) {
+        self.model = model; self.data = data; self.seqLen = seqLen; self.fraction = fraction; self.seed = seed
+        self.padding = padding; self.communicator = communicator
+    }
+
+    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int) throws -> ObjectiveStep {
+        let slices = batch.split(into: microBatches)
+        let batches = try slices.map { try data.batch(Array($0), seqLen: seqLen, padding: padding) }
+        let targetCount = try communicator.allReduceSum(Double(batches.reduce(0) { $0 + $1.targetCount }))
+        let weight = targetCount > 0 ? Float(1 / targetCount) : 0
+        let sampler = TokenSampler(options: SamplingOptions())
+        let vocabulary = model.config.vocabularySize
+        var nllSum: Double = 0, replaced = 0, replaceable = 0
+        for (slice, batch) in zip(slices, batches) {
+            try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
+            var mixed = batch.inputs
+            let logits = model.logits
+            for row in 0 ..< batch.rows {
+                // Input t + 1 is the token the target at t names, so it is a response token exactly
+                // when that target is scored.
+                for t in 0 ..< batch.length - 1 where batch.targets[row * batch.length + t] != TrainingBatch.ignoredTarget {
+                    replaceable += 1
+                    var random = CounterRandom(seed: seed, domain: .scheduledSampling, step: step,
+                                               example: slice.startIndex + row, position: t)
+                    guard Double(random.nextUniform()) < fraction else { continue }
+                    let position = row * batch.length + t
+                    mixed[position + 1] = sampler.sample(
+                        logits: UnsafeBufferPointer(rebasing: logits[position * vocabulary ..< (position + 1) * vocabulary]),
+                        random: &random).token
+                    replaced += 1
+                }
+            }
+            try model.forward(tokens: mixed, targets: batch.targets, batchSize: batch.rows, length: batch.length)
+            for value in model.nll { nllSum += Double(value) }
+            model.backward(lossWeights: batch.targets.map { $0 == TrainingBatch.ignoredTarget ? 0 : weight })
+        }
+        let loss = try communicator.allReduceSum(nllSum) / max(targetCount, 1)
+        return ObjectiveStep(loss: loss, tokens: 2 * batches.reduce(0) { $0 + $1.rows * $1.length },
+                             metrics: ["pss_replaced_fraction": Double(replaced) / Double(max(replaceable, 1))])
+    }
+}
