@@ -103,4 +103,23 @@ final class CommandLineTests: XCTestCase {
         let record = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: path("out.jsonl")))) as! [String: Any]
         XCTAssertEqual((record["token_logprobs"] as! [Double]).count, 2, "no end-of-text token is added to token-id responses")
     }
+
+    func testCPOWithNegativesFromTheDataFile() throws {
+        let lines = (0..<6).map { i in
+            #"{"prompt": "say \#(i)", "response": "\#(i)\#(i)", "negatives": ["x\#(i)", "y\#(i)", "\#(i)\#(i)"]}"#
+        }
+        try Data(lines.joined(separator: "\n").utf8).write(to: URL(fileURLWithPath: path("pairs.jsonl")))
+        let result = try cpo(["train", "--objective", "cpo", "--preset", "tiny", "--data", path("pairs.jsonl"), "--negatives", "file",
+                              "--num-candidates", "4", "--batch-size", "2", "--steps", "2", "--valid-fraction", "0", "--out", path("run")])
+        XCTAssertEqual(result.status, 0, result.output)
+        let metrics = try String(contentsOfFile: path("run/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+            .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+        // Each example's third negative repeats its ground truth: masked out and counted.
+        XCTAssertEqual(metrics.map { $0["duplicate_negatives"] as! Double }, [2, 2])
+
+        let short = try cpo(["train", "--objective", "cpo", "--preset", "tiny", "--data", path("pairs.jsonl"), "--negatives", "file",
+                             "--num-candidates", "5", "--batch-size", "2", "--steps", "1", "--valid-fraction", "0", "--out", path("run2")])
+        XCTAssertNotEqual(short.status, 0)
+        XCTAssertTrue(short.output.contains("pairs.jsonl") || short.output.contains("line"), short.output)
+    }
 }
