@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs the whole test suite (debug build), installing missing system packages first.
+# Runs the whole test suite (debug build), then a smoke run of the release binary, installing
+# missing system packages first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash launch/install-deps.sh
@@ -7,3 +8,5 @@ bash launch/install-deps.sh
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 swift build --build-tests
 swift test --skip-build "$@"
+# Optimised code can fail where debug code does not: train, score and generate once in release.
+bash launch/smoke-release.sh
