@@ -4,7 +4,7 @@ import Foundation
 
 /// `--threads`, shared by every command that computes.
 struct ThreadOptions: ParsableArguments {
-    @Option(help: "Threads for OpenBLAS and the kernels (default: all cores).")
+    @Option(help: "Threads for OpenBLAS and the kernels (default: the cores divided among the ranks on this node).")
     var threads: Int?
 
     func apply() throws {
@@ -12,7 +12,9 @@ struct ThreadOptions: ParsableArguments {
             guard threads >= 1 else { throw ValidationError("--threads must be at least 1, got \(threads)") }
             Parallel.setThreadCount(threads)
         } else {
-            Parallel.setThreadCount(ProcessInfo.processInfo.activeProcessorCount)
+            // mpirun tells each rank how many ranks share its node; they split the cores.
+            let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
+            Parallel.setThreadCount(max(1, ProcessInfo.processInfo.activeProcessorCount / max(local, 1)))
         }
     }
 }

@@ -55,6 +55,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "AN sample length limit (default: the ground truth's length + 8).") var maxNewTokens: Int?
     @Option(help: "MN: share of the ground truth's tokens swapped (default 0.25).") var meanfieldFraction: Double?
     @Option(help: "PSS: share of response inputs replaced by the model's predictions (default 0.25).") var pssFraction: Double?
+    @Option(help: "Ranks that share each data group's candidates; must divide the number of ranks (default 1).")
+    var candidateShards: Int?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder: metrics.jsonl, checkpoint-STEP/, final/.") var out: String
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
@@ -96,11 +98,23 @@ struct TrainCommand: ParsableCommand {
         if let maxNewTokens { options.maxNewTokens = maxNewTokens }
         if let meanfieldFraction { options.meanfieldFraction = meanfieldFraction }
         if let pssFraction { options.pssFraction = pssFraction }
+        if let candidateShards { options.candidateShards = candidateShards }
         try options.validate()
         return options
     }
 
     func run() throws {
+        let communicator = try worldCommunicator()
+        do {
+            try train(communicator: communicator)
+        } catch where communicator.size > 1 {
+            // One failing rank would leave the others waiting in a collective: end the whole job.
+            communicator.abort(code: 1, message: "rank \(communicator.rank) of \(communicator.size): error: \(error)")
+        }
+        try MPICommunicator.finalize()
+    }
+
+    private func train(communicator: any Communicator) throws {
         try threadOptions.apply()
         let options = try resolvedOptions()
         let explicitTokenizer = try tokenizer.map { try TokenizerFolder.resolve($0) }
@@ -127,7 +141,6 @@ struct TrainCommand: ParsableCommand {
         } else {
             trainingSet = try TrainingSet.load(URL(fileURLWithPath: data!), tokenizer: tokenizer, seqLen: options.seqLen)
         }
-        let communicator = try worldCommunicator()
         let trainer = try Trainer(model: model, reference: reference, tokenizer: tokenizer, data: trainingSet, task: builtInTask, options: options,
                                   runDirectory: URL(fileURLWithPath: out), communicator: communicator, resume: resume)
         let progress = ProgressLine()
@@ -153,6 +166,5 @@ struct TrainCommand: ParsableCommand {
             }
         }
         progress.finish()
-        try MPICommunicator.finalize()
     }
 }

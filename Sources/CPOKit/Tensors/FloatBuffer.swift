@@ -37,3 +37,15 @@ public final class FloatBuffer: @unchecked Sendable {
 
     public func toArray() -> [Float] { Array(buffer) }
 }
+
+extension FloatBuffer {
+    /// FNV-1a over the bit patterns: equal exactly when the contents are bit-for-bit equal (up to
+    /// hash collisions), so replicas can compare their weights cheaply.
+    public var checksum: UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for i in 0..<count {
+            hash = (hash ^ UInt64(pointer[i].bitPattern)) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+}

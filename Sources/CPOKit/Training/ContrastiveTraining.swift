@@ -15,8 +15,10 @@ public final class ContrastiveTraining: TrainingObjective {
     let objective: CPOObjective
     let negatives: NegativeFactory
     let padding: Int32
+    let layout: RankLayout
 
-    public init(policy: GPT2, reference: GPT2, data: TrainingSet, options: TrainingOptions, padding: Int32) throws {
+    public init(policy: GPT2, reference: GPT2, data: TrainingSet, options: TrainingOptions, padding: Int32,
+                layout: RankLayout = .single) throws {
         guard case .instructions = data else {
             throw OptionError(option: "objective", value: options.objective,
                               allowed: "mle or pss for plain-text data; contrastive objectives need prompt/response pairs (JSONL or --task)")
@@ -29,6 +31,7 @@ public final class ContrastiveTraining: TrainingObjective {
         self.data = data
         self.options = options
         self.padding = padding
+        self.layout = layout
         objective = try CPOObjective(beta: options.beta, loss: options.rankNegatives ? .ranked : .plain, nllWeight: options.nllWeight)
         let sampling = SamplingOptions(temperature: Float(options.temperature), topK: options.topK, topP: Float(options.topP),
                                        seed: options.seed)
@@ -44,26 +47,35 @@ public final class ContrastiveTraining: TrainingObjective {
     }
 
     public func accumulateGradients(step: Int, batch: [Int], microBatches: Int) throws -> ObjectiveStep {
+        // Every rank knows the whole global batch (the data order is deterministic), so BN draws
+        // from all of it whatever the layout; each rank makes and scores only its own candidates.
         let examples = batch.map { fitted(data.instruction($0)!) }
+        let candidateCount = options.numCandidates
+        let mine = layout.groupSlice(of: examples.count)
+        let ownedCandidates = (0 ..< candidateCount).filter(layout.ownsCandidate)
         var clock = Date()
         func lap() -> Double { defer { clock = Date() }; return Date().timeIntervalSince(clock) }
 
-        let candidateCount = options.numCandidates
-        let slots = examples.indices.flatMap { e in (1 ..< candidateCount).map { NegativeSlot(step: step, example: e, candidate: $0) } }
-        let made = try negatives.make(for: slots, in: examples)
+        let slots = mine.flatMap { e in ownedCandidates.filter { $0 > 0 }.map { NegativeSlot(step: step, example: e, candidate: $0) } }
+        var made: [NegativeSlot: Negative] = [:]
+        for negative in try negatives.make(for: slots, in: examples) { made[negative.slot] = negative }
         let sampling = lap()
 
         var totals = Totals()
-        totals.negativeTokens = made.reduce(0) { $0 + $1.tokens.count }
         totals.negatives = made.count
+        totals.negativeTokens = made.values.reduce(0) { $0 + $1.tokens.count }
         var referenceSeconds = 0.0, forwardBackwardSeconds = 0.0
-        let share = Double(examples.count / microBatches) / Double(examples.count)
-        let microSize = examples.count / microBatches
-        for first in stride(from: 0, to: examples.count, by: microSize) {
+        let microSize = mine.count / microBatches
+        for first in stride(from: mine.lowerBound, to: mine.upperBound, by: microSize) {
             let micro = first ..< first + microSize
-            let rows = candidateRows(examples, micro, made)
+            let rows = micro.flatMap { e in
+                ownedCandidates.map { k in
+                    CandidateRow(example: e, candidate: k, prompt: examples[e].promptIDs,
+                                 continuation: k == 0 ? examples[e].responseIDs : made[NegativeSlot(step: step, example: e, candidate: k)]!.tokens)
+                }
+            }
             let freeReference: [Double?] = rows.map { row in
-                row.candidate == 0 ? nil : made[negativeIndex(example: first + row.example, candidate: row.candidate)].referenceLogProb
+                row.candidate == 0 ? nil : made[NegativeSlot(step: step, example: row.example, candidate: row.candidate)]!.referenceLogProb
             }
             let needsReferencePass = options.rankNegatives || freeReference.contains { $0 == nil }
             let referenceScores = needsReferencePass
@@ -72,49 +84,77 @@ public final class ContrastiveTraining: TrainingObjective {
 
             let scorer = CandidateScorer(model: policy, padding: padding)
             let policyScores = try scorer.score(rows)
-            let perExample = (0 ..< microSize).map { i -> ExampleCandidates in
-                let range = i * candidateCount ..< (i + 1) * candidateCount
-                let referenceLogProbs: [Double] = range.map { freeReference[$0] ?? referenceScores!.logProbs[$0] }
-                let order: [Int]? = options.rankNegatives
-                    ? SimilarityRanking.order(pooledHiddenStates: Array(referenceScores!.pooledHiddenStates[range])) : nil
+            let scores = try gatherScores(rows: rows, policy: policyScores, reference: referenceScores, freeReference: freeReference,
+                                          examples: examples)
+            let perExample = micro.map { e -> ExampleCandidates in
+                let candidates = (0 ..< candidateCount).map { scores[CandidateKey(example: e, candidate: $0)]! }
                 return ExampleCandidates(
-                    policyLogProbs: Array(policyScores.logProbs[range]), referenceLogProbs: referenceLogProbs,
-                    included: DuplicateNegatives.includedMask(candidates: range.map { rows[$0].continuation }),
-                    order: order, groundTruthLength: rows[range.lowerBound].continuation.count)
+                    policyLogProbs: candidates.map(\.policy), referenceLogProbs: candidates.map(\.reference),
+                    included: candidates.map { !$0.duplicate },
+                    order: options.rankNegatives ? SimilarityRanking.order(pooledHiddenStates: candidates.map(\.pooled)) : nil,
+                    groundTruthLength: examples[e].responseIDs.count)
             }
             let evaluation = objective.evaluate(perExample)
-            // `evaluate` averages over this micro-batch; scaling by its share of the batch makes the
-            // sum over micro-batches the batch mean.
-            scorer.backward(scoreGradients: evaluation.scoreGradients(for: rows).map { $0 * share })
+            // `evaluate` averages over this micro-batch; its share of the global batch turns the sum
+            // over micro-batches and (after the all-reduce) over data groups into the batch mean.
+            let share = Double(microSize) / Double(examples.count)
+            scorer.backward(scoreGradients: rows.map { evaluation.scoreGradients[$0.example - first][$0.candidate] * share })
             forwardBackwardSeconds += lap()
-            totals.add(evaluation, examples: perExample, policyScores: policyScores, candidates: candidateCount,
-                       tokens: policy.pass.map { $0.rows } ?? 0, share: share)
+            totals.tokens += policy.pass.map { $0.rows } ?? 0
+            if layout.shardIndex == 0 {
+                let groundTruth = micro.map { scores[CandidateKey(example: $0, candidate: 0)]!.meanTokenLogProb }
+                totals.add(evaluation, examples: perExample, groundTruthTokenLogProbs: groundTruth, share: share)
+            }
         }
-        return ObjectiveStep(loss: totals.loss, tokens: totals.tokens, metrics: [
-            "reward_accuracy": totals.rewardAccuracy, "reward_margin": totals.rewardMargin,
-            "negative_length_mean": Double(totals.negativeTokens) / Double(max(totals.negatives, 1)),
-            "duplicate_negatives": Double(totals.duplicates), "gt_token_logprob": totals.groundTruthTokenLogProb,
-            "contrastive_loss": totals.contrastiveLoss, "sampling_s": sampling, "reference_s": referenceSeconds,
+        let global = Totals(vector: try layout.world.allReduceSum(totals.vector))
+        return ObjectiveStep(loss: global.loss, tokens: totals.tokens, metrics: [
+            "reward_accuracy": global.rewardAccuracy, "reward_margin": global.rewardMargin,
+            "negative_length_mean": Double(global.negativeTokens) / Double(max(global.negatives, 1)),
+            "duplicate_negatives": Double(global.duplicates), "gt_token_logprob": global.groundTruthTokenLogProb,
+            "contrastive_loss": global.contrastiveLoss, "sampling_s": sampling, "reference_s": referenceSeconds,
             "forward_backward_s": forwardBackwardSeconds,
         ])
     }
 
-    /// Where negative k (1…K−1) of example e sits in the step's list of negatives.
-    private func negativeIndex(example: Int, candidate: Int) -> Int { example * (options.numCandidates - 1) + candidate - 1 }
+    struct CandidateKey: Hashable {
+        let example: Int
+        let candidate: Int
+    }
 
-    /// The rows of the examples `micro`: for each, the ground truth (candidate 0) then its negatives;
-    /// `example` counts from the micro-batch's start, as `CPOObjective.evaluate` indexes them.
-    private func candidateRows(_ examples: [InstructionExample], _ micro: Range<Int>, _ made: [Negative]) -> [CandidateRow] {
-        var rows: [CandidateRow] = []
-        for e in micro {
-            let example = examples[e]
-            rows.append(CandidateRow(example: e - micro.lowerBound, candidate: 0, prompt: example.promptIDs, continuation: example.responseIDs))
-            for k in 1 ..< options.numCandidates {
-                rows.append(CandidateRow(example: e - micro.lowerBound, candidate: k, prompt: example.promptIDs,
-                                         continuation: made[negativeIndex(example: e, candidate: k)].tokens))
+    /// One candidate's scalars, as the shards of a data group exchange them.
+    struct CandidateScore {
+        var policy: Double
+        var reference: Double
+        var meanTokenLogProb: Double
+        var duplicate: Bool
+        var pooled: [Float]
+    }
+
+    /// All-gathers within the data group the scores of every rank's rows, so every shard holds all K
+    /// candidates of each example of the micro-batch. Each row travels as [example, candidate, s_θ,
+    /// s_ref, mean token log-prob, duplicate, pooled hidden state…].
+    private func gatherScores(rows: [CandidateRow], policy: CandidateScores, reference: CandidateScores?, freeReference: [Double?],
+                              examples: [InstructionExample]) throws -> [CandidateKey: CandidateScore] {
+        let pooledWidth = options.rankNegatives ? self.policy.config.channels : 0
+        let width = 6 + pooledWidth
+        var local: [Double] = []
+        local.reserveCapacity(rows.count * width)
+        for (i, row) in rows.enumerated() {
+            let duplicate = row.candidate > 0 && row.continuation == examples[row.example].responseIDs
+            local += [Double(row.example), Double(row.candidate), policy.logProbs[i], freeReference[i] ?? reference!.logProbs[i],
+                      policy.meanTokenLogProbs[i], duplicate ? 1 : 0]
+            if pooledWidth > 0 { local += reference!.pooledHiddenStates[i].map(Double.init) }
+        }
+        var scores: [CandidateKey: CandidateScore] = [:]
+        for part in try layout.group.allGatherVariable(local) {
+            for start in stride(from: 0, to: part.count, by: width) {
+                let values = Array(part[start ..< start + width])
+                scores[CandidateKey(example: Int(values[0]), candidate: Int(values[1]))] = CandidateScore(
+                    policy: values[2], reference: values[3], meanTokenLogProb: values[4], duplicate: values[5] != 0,
+                    pooled: values[6...].map(Float.init))
             }
         }
-        return rows
+        return scores
     }
 
     /// The example cut to `seq-len` positions by the same rule as MLE rows.
@@ -127,26 +167,39 @@ public final class ContrastiveTraining: TrainingObjective {
                                   negativeIDs: example.negativeIDs, text: example.text, line: example.line)
     }
 
-    /// Figures summed over the micro-batches of a step.
+    /// Figures summed over the micro-batches of a step, and over ranks as a vector: each data
+    /// group's shard 0 adds its examples' figures, every rank its own tokens and negatives.
     private struct Totals {
         var loss = 0.0, contrastiveLoss = 0.0, tokens = 0, duplicates = 0, negatives = 0, negativeTokens = 0
         var wins = 0, contested = 0, marginSum = 0.0, groundTruthLogProbSum = 0.0, examples = 0
+
+        init() {}
 
         var rewardAccuracy: Double { contested > 0 ? Double(wins) / Double(contested) : 0 }
         var rewardMargin: Double { contested > 0 ? marginSum / Double(contested) : 0 }
         var groundTruthTokenLogProb: Double { examples > 0 ? groundTruthLogProbSum / Double(examples) : 0 }
 
+        var vector: [Double] {
+            [loss, contrastiveLoss, Double(tokens), Double(duplicates), Double(negatives), Double(negativeTokens), Double(wins),
+             Double(contested), marginSum, groundTruthLogProbSum, Double(examples)]
+        }
+
+        init(vector v: [Double]) {
+            (loss, contrastiveLoss, marginSum, groundTruthLogProbSum) = (v[0], v[1], v[8], v[9])
+            (tokens, duplicates, negatives, negativeTokens) = (Int(v[2]), Int(v[3]), Int(v[4]), Int(v[5]))
+            (wins, contested, examples) = (Int(v[6]), Int(v[7]), Int(v[10]))
+        }
+
         /// An example counts for reward accuracy when it has a negative left after duplicates are
         /// masked; it wins when r₁ is larger than every such negative's reward, by the margin r₁ − max.
-        mutating func add(_ evaluation: CPOBatchLoss, examples perExample: [ExampleCandidates], policyScores: CandidateScores,
-                          candidates: Int, tokens: Int, share: Double) {
+        mutating func add(_ evaluation: CPOBatchLoss, examples perExample: [ExampleCandidates], groundTruthTokenLogProbs: [Double],
+                          share: Double) {
             loss += evaluation.loss * share
             contrastiveLoss += evaluation.contrastiveLoss * share
-            self.tokens += tokens
             duplicates += evaluation.duplicateNegatives
-            for (i, (rewards, example)) in zip(evaluation.rewards, perExample).enumerated() {
-                groundTruthLogProbSum += policyScores.meanTokenLogProbs[i * candidates]
-                examples += 1
+            groundTruthLogProbSum += groundTruthTokenLogProbs.reduce(0, +)
+            examples += perExample.count
+            for (rewards, example) in zip(evaluation.rewards, perExample) {
                 let others = rewards.indices.dropFirst().filter { example.included[$0] }.map { rewards[$0] }
                 guard let best = others.max() else { continue }
                 contested += 1

@@ -4,14 +4,16 @@ public final class MaximumLikelihood: TrainingObjective {
     let data: TrainingSet
     let seqLen: Int
     let padding: Int32
-    let communicator: any Communicator
+    let layout: RankLayout
+    var communicator: any Communicator { layout.world }
 
-    public init(model: GPT2, data: TrainingSet, seqLen: Int, padding: Int32, communicator: any Communicator) {
-        self.model = model; self.data = data; self.seqLen = seqLen; self.padding = padding; self.communicator = communicator
+    public init(model: GPT2, data: TrainingSet, seqLen: Int, padding: Int32, layout: RankLayout = .single) {
+        self.model = model; self.data = data; self.seqLen = seqLen; self.padding = padding; self.layout = layout
     }
 
     public func accumulateGradients(step: Int, batch: [Int], microBatches: Int) throws -> ObjectiveStep {
-        let batches = try batch.split(into: microBatches).map { try data.batch(Array($0), seqLen: seqLen, padding: padding) }
+        let mine = Array(batch[layout.groupSlice(of: batch.count)])
+        let batches = try mine.split(into: microBatches).map { try data.batch(Array($0), seqLen: seqLen, padding: padding) }
         // Every target of the global batch weighs the same, whatever micro-batch or rank it falls in.
         let targetCount = try communicator.allReduceSum(Double(batches.reduce(0) { $0 + $1.targetCount }))
         let weight = targetCount > 0 ? Float(1 / targetCount) : 0

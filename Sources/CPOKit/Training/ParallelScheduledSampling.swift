@@ -9,23 +9,27 @@ public final class ParallelScheduledSampling: TrainingObjective {
     let fraction: Double
     let seed: UInt64
     let padding: Int32
-    let communicator: any Communicator
+    let layout: RankLayout
+    var communicator: any Communicator { layout.world }
 
     public init(model: GPT2, data: TrainingSet, seqLen: Int, fraction: Double, seed: UInt64, padding: Int32,
-                communicator: any Communicator) {
+                layout: RankLayout = .single) {
         self.model = model; self.data = data; self.seqLen = seqLen; self.fraction = fraction; self.seed = seed
-        self.padding = padding; self.communicator = communicator
+        self.padding = padding; self.layout = layout
     }
 
     public func accumulateGradients(step: Int, batch: [Int], microBatches: Int) throws -> ObjectiveStep {
-        let slices = batch.split(into: microBatches)
-        let batches = try slices.map { try data.batch(Array($0), seqLen: seqLen, padding: padding) }
+        // Micro-batches as ranges of places in the global batch: the places key the random draws.
+        let mine = layout.groupSlice(of: batch.count)
+        let microSize = mine.count / microBatches
+        let places = stride(from: mine.lowerBound, to: mine.upperBound, by: microSize).map { $0 ..< $0 + microSize }
+        let batches = try places.map { try data.batch(Array(batch[$0]), seqLen: seqLen, padding: padding) }
         let targetCount = try communicator.allReduceSum(Double(batches.reduce(0) { $0 + $1.targetCount }))
         let weight = targetCount > 0 ? Float(1 / targetCount) : 0
         let sampler = TokenSampler(options: SamplingOptions())
         let vocabulary = model.config.vocabularySize
         var nllSum: Double = 0, replaced = 0, replaceable = 0
-        for (slice, batch) in zip(slices, batches) {
+        for (place, batch) in zip(places, batches) {
             try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             var mixed = batch.inputs
             let logits = model.logits
@@ -35,7 +39,7 @@ public final class ParallelScheduledSampling: TrainingObjective {
                 for t in 0 ..< batch.length - 1 where batch.targets[row * batch.length + t] != TrainingBatch.ignoredTarget {
                     replaceable += 1
                     var random = CounterRandom(seed: seed, domain: .scheduledSampling, step: step,
-                                               example: slice.startIndex + row, position: t)
+                                               example: place.lowerBound + row, position: t)
                     guard Double(random.nextUniform()) < fraction else { continue }
                     let position = row * batch.length + t
                     mixed[position + 1] = sampler.sample(

@@ -42,16 +42,28 @@ public final class Trainer {
         self.options = options
         self.runDirectory = runDirectory
         self.communicator = communicator
+        let contrastive = ["cpo", "dpo"].contains(options.objective)
+        if !contrastive && options.candidateShards > 1 {
+            throw OptionError(option: "candidate-shards", value: "\(options.candidateShards)",
+                              allowed: "1 with --objective \(options.objective): only cpo and dpo have candidates to shard")
+        }
+        let layout = try RankLayout(world: communicator, shards: options.candidateShards, batchSize: options.batchSize)
+        guard (options.batchSize / layout.groups) % options.gradAccumulation == 0 else {
+            throw OptionError(option: "grad-accumulation", value: "\(options.gradAccumulation)",
+                              allowed: "a divisor of each data group's share of the batch, \(options.batchSize / layout.groups)")
+        }
+        // Every replica starts from rank 0's weights, and proves it.
+        for replica in [model, reference].compactMap({ $0 }) { try Self.synchronize(replica, over: communicator) }
         switch options.objective {
         case "cpo", "dpo":
             guard let reference else { preconditionFailure("contrastive objectives need a reference model") }
-            objective = try ContrastiveTraining(policy: model, reference: reference, data: data, options: options, padding: tokenizer.endOfText)
+            objective = try ContrastiveTraining(policy: model, reference: reference, data: data, options: options,
+                                                padding: tokenizer.endOfText, layout: layout)
         case "pss":
             objective = ParallelScheduledSampling(model: model, data: data, seqLen: options.seqLen, fraction: options.pssFraction,
-                                                  seed: options.seed, padding: tokenizer.endOfText, communicator: communicator)
+                                                  seed: options.seed, padding: tokenizer.endOfText, layout: layout)
         default:
-            objective = MaximumLikelihood(model: model, data: data, seqLen: options.seqLen, padding: tokenizer.endOfText,
-                                          communicator: communicator)
+            objective = MaximumLikelihood(model: model, data: data, seqLen: options.seqLen, padding: tokenizer.endOfText, layout: layout)
         }
         split = try HeldOutSplit(exampleCount: data.count, heldOut: .fraction(options.validFraction), seed: options.seed)
         optimizer = AdamW(layout: model.layout, beta1: options.adamBeta1, beta2: options.adamBeta2,
@@ -130,31 +142,45 @@ public final class Trainer {
     }
 
     /// Held-out loss, and for a built-in task the verifier's accuracy on greedy continuations.
+    /// Ranks split the held-out examples and sum their figures.
     public func evaluate() throws -> EvaluationResult {
+        let rank = communicator.rank, ranks = communicator.size
+        let mine = split.heldOut.enumerated().filter { $0.offset % ranks == rank }.map(\.element)
         var nllSum: Double = 0, targets = 0
-        for start in stride(from: 0, to: split.heldOut.count, by: options.batchSize) {
-            let indices = Array(split.heldOut[start ..< min(start + options.batchSize, split.heldOut.count)])
+        for start in stride(from: 0, to: mine.count, by: options.batchSize) {
+            let indices = Array(mine[start ..< min(start + options.batchSize, mine.count)])
             let batch = try data.batch(indices, seqLen: options.seqLen, padding: tokenizer.endOfText)
             try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             for value in model.nll { nllSum += Double(value) }
             targets += batch.targetCount
         }
-        var result = EvaluationResult(step: step, loss: nllSum / Double(max(targets, 1)), examples: split.heldOut.count,
-                                      accuracy: nil, accuracyExamples: 0)
+        var correct = 0, checked = 0
         if let task {
-            let checked = Array(split.heldOut.prefix(accuracyExamples)).compactMap { data.instruction($0) }
-            let generator = Generator(model: model, endOfText: tokenizer.endOfText)
-            let continuations = try generator.generate(prompts: checked.map(\.promptIDs),
-                                                       options: SamplingOptions(greedy: true, maxNewTokens: maxResponseTokens(checked)))
-            var correct = 0
-            for (example, continuation) in zip(checked, continuations) {
-                guard let prompt = example.text?.instruction else { continue }
-                if task.isCorrect(prompt: prompt, response: tokenizer.decode(continuation.tokens)) { correct += 1 }
+            let examples = split.heldOut.prefix(accuracyExamples).enumerated()
+                .filter { $0.offset % ranks == rank }.compactMap { data.instruction($0.element) }
+            if !examples.isEmpty {
+                let continuations = try Generator(model: model, endOfText: tokenizer.endOfText).generate(
+                    prompts: examples.map(\.promptIDs), options: SamplingOptions(greedy: true, maxNewTokens: maxResponseTokens(examples)))
+                for (example, continuation) in zip(examples, continuations) {
+                    guard let prompt = example.text?.instruction else { continue }
+                    checked += 1
+                    if task.isCorrect(prompt: prompt, response: tokenizer.decode(continuation.tokens)) { correct += 1 }
+                }
             }
-            result.accuracy = checked.isEmpty ? nil : Double(correct) / Double(checked.count)
-            result.accuracyExamples = checked.count
         }
-        return result
+        let sums = try communicator.allReduceSum([nllSum, Double(targets), Double(correct), Double(checked)])
+        return EvaluationResult(step: step, loss: sums[0] / max(sums[1], 1), examples: split.heldOut.count,
+                                accuracy: task != nil && sums[3] > 0 ? sums[2] / sums[3] : nil, accuracyExamples: Int(sums[3]))
+    }
+
+    /// Broadcasts rank 0's parameters and checks that every rank then holds the same bits.
+    static func synchronize(_ model: GPT2, over communicator: any Communicator) throws {
+        guard communicator.size > 1 else { return }
+        try communicator.broadcast(model.parameters.buffer, root: 0)
+        let checksums = try communicator.allGather([Int64(bitPattern: model.parameters.checksum)])
+        if let rank = checksums.firstIndex(where: { $0 != checksums[0] }) {
+            throw ReplicaMismatchError(rank: rank)
+        }
     }
 
     /// Room for the longest reference response and a few tokens more, within the model's context.

@@ -50,6 +50,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var meanfieldFraction = 0.25
     /// Share of response input tokens PSS replaces by the model's own predictions.
     public var pssFraction = 0.25
+    /// Ranks that share one data group's candidates (R = data groups × shards).
+    public var candidateShards = 1
 
     public init() {}
 
@@ -61,7 +63,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case evalEvery = "eval_every", validFraction = "valid_fraction", keepCheckpoints = "keep_checkpoints"
         case numCandidates = "num_candidates", beta, negatives, rankNegatives = "rank_negatives", nllWeight = "nll_weight"
         case sampleFrom = "sample_from", temperature, topK = "top_k", topP = "top_p", maxNewTokens = "max_new_tokens"
-        case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction"
+        case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction", candidateShards = "candidate_shards"
     }
 
     /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
@@ -108,6 +110,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(nllWeight >= 0 && nllWeight.isFinite, "nll-weight", nllWeight, "a finite number ≥ 0 (0 turns the NLL term off)")
         try check(["ref", "policy"].contains(sampleFrom), "sample-from", sampleFrom, "ref or policy")
         try check((0..<1).contains(pssFraction) && pssFraction > 0, "pss-fraction", pssFraction, "a number in (0, 1)")
+        try check(candidateShards >= 1, "candidate-shards", candidateShards, "a whole number ≥ 1")
         try check(steps >= 1, "steps", steps, "a whole number ≥ 1")
         try check(batchSize >= 1, "batch-size", batchSize, "a whole number ≥ 1")
         try check(seqLen >= 2, "seq-len", seqLen, "a whole number ≥ 2")
