@@ -1,9 +1,11 @@
-/// `sort: 42 7 93 7 0 15` → `0 7 7 15 42 93`: 6–12 integers in 0–99, space-separated, ascending.
+/// `sort: 4 7 9 7 0 5` → `0 4 5 7 7 9`: 6–12 one-digit integers, space-separated, ascending.
+/// One digit per number keeps every number one byte-level token, so a small model learns the task in
+/// minutes; the answer is still long enough that one wrong token early spoils it.
 public struct SortTask: SyntheticTask {
     public let name = "sort"
-    public let summary = "sort 6-12 integers in 0-99 ascending"
+    public let summary = "sort 6-12 one-digit integers ascending"
     let count = 6...12
-    let values = 0...99
+    let values = 0...9
 
     public init() {}
 

@@ -1,0 +1,145 @@
+import XCTest
+@testable import CPOKit
+
+/// Real `mpirun` jobs of the built `cpo`: the same run must give the same numbers whatever the
+/// layout of ranks, and a rank that dies must end the job without losing the last checkpoint.
+final class MultiRankTrainingTests: XCTestCase {
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("ranks-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() { try? FileManager.default.removeItem(at: folder) }
+
+    private var binary: String {
+        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("cpo").path
+    }
+
+    /// mpirun's environment: this process's, without the MPI singleton's own variables.
+    private var environment: [String: String] {
+        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
+        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
+        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
+        return environment
+    }
+
+    private func mpirun(_ ranks: Int, _ arguments: [String]) throws -> Process {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["mpirun", "-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", binary] + arguments
+        process.environment = environment
+        process.standardOutput = FileHandle.nullDevice
+        return process
+    }
+
+    @discardableResult
+    private func run(_ ranks: Int, _ arguments: [String]) throws -> (status: Int32, output: String) {
+        let process = try mpirun(ranks, arguments)
+        let pipe = Pipe()
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        return (process.terminationStatus, output)
+    }
+
+    private func trainArguments(out: String, steps: Int = 10) -> [String] {
+        ["train", "--objective", "cpo", "--preset", "tiny", "--task", "sort", "--task-count", "120", "--negatives", "an:1,bn:1,mn:1,tn:1",
+         "--num-candidates", "4", "--batch-size", "4", "--seq-len", "96", "--steps", "\(steps)", "--learning-rate", "1e-3",
+         "--warmup-steps", "2", "--valid-fraction", "0.05", "--seed", "11", "--threads", "1", "--out", folder.appendingPathComponent(out).path]
+    }
+
+    private func losses(_ out: String) throws -> [Double] {
+        try String(contentsOf: folder.appendingPathComponent("\(out)/metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+            .map { (try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["loss"] as! Double }
+    }
+
+    private func weights(_ out: String) throws -> [Float] {
+        let (model, _) = try ModelFolder.load(folder.appendingPathComponent("\(out)/final"))
+        return model.parameters.toArray()
+    }
+
+    func testLayoutsGiveTheSameLossCurveAndWeights() throws {
+        let layouts: [(name: String, ranks: Int, shards: Int)] = [("np1", 1, 1), ("np2-s1", 2, 1), ("np2-s2", 2, 2), ("np4-d2-s2", 4, 2)]
+        for layout in layouts {
+            let result = try run(layout.ranks, trainArguments(out: layout.name) + ["--candidate-shards", "\(layout.shards)"])
+            XCTAssertEqual(result.status, 0, "\(layout.name): \(result.output)")
+        }
+        let referenceLosses = try losses("np1"), referenceWeights = try weights("np1")
+        let scale = referenceWeights.map { abs($0) }.max()!
+        XCTAssertEqual(referenceLosses.count, 10)
+        for layout in layouts.dropFirst() {
+            let curve = try losses(layout.name)
+            XCTAssertEqual(curve.count, 10, layout.name)
+            for (a, b) in zip(curve, referenceLosses) { XCTAssertEqual(a, b, accuracy: 1e-5 * abs(b), "\(layout.name) loss curve") }
+            let difference = zip(try weights(layout.name), referenceWeights).map { abs($0 - $1) }.max()!
+            XCTAssertLessThanOrEqual(difference, 1e-5 * scale, "\(layout.name): weights differ by \(difference)")
+        }
+    }
+
+    func testIndivisibleLayoutsAreRejected() throws {
+        var result = try run(2, trainArguments(out: "bad", steps: 1) + ["--candidate-shards", "3"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.output.contains("--candidate-shards"), result.output)
+        result = try run(2, Array(trainArguments(out: "bad2", steps: 1).dropLast(2)) + ["--out", folder.appendingPathComponent("bad2").path,
+                                                                                         "--batch-size", "3", "--num-candidates", "2", "--negatives", "tn"])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.output.contains("--batch-size"), result.output)
+    }
+
+    func testAKilledRankEndsTheJobAndTheLastCheckpointResumes() throws {
+        let arguments = trainArguments(out: "killed", steps: 400) + ["--save-every", "2", "--keep-checkpoints", "0"]
+        let job = try mpirun(2, arguments)
+        let pipe = Pipe()
+        job.standardError = pipe
+        try job.run()
+        let run = folder.appendingPathComponent("killed")
+        let deadline = Date().addingTimeInterval(300)
+        while !CheckpointFolder(step: 4, in: run).isComplete && Date() < deadline && job.isRunning { usleep(200_000) }
+        XCTAssertTrue(job.isRunning, "the job ended before it could be killed")
+        // Kill one rank (a child of mpirun running cpo), as a crashed node would.
+        let ranks = try childProcesses(of: job.processIdentifier)
+        XCTAssertEqual(ranks.count, 2, "ranks: \(ranks)")
+        kill(ranks[1], SIGKILL)
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        job.waitUntilExit()
+        XCTAssertNotEqual(job.terminationStatus, 0, output)
+        XCTAssertFalse(output.isEmpty, "mpirun says nothing about the killed rank")
+
+        let newest = try XCTUnwrap(try CheckpointFolder.newestComplete(in: run))
+        XCTAssertGreaterThanOrEqual(newest.step ?? 0, 4)
+        let names = try FileManager.default.contentsOfDirectory(atPath: run.path)
+        XCTAssertFalse(names.contains { $0.hasPrefix("checkpoint-") && !CheckpointFolder(url: run.appendingPathComponent($0)).isComplete },
+                       "an incomplete checkpoint is left under a checkpoint name: \(names)")
+        let resumed = try self.run(2, trainArguments(out: "killed", steps: (newest.step ?? 0) + 2) + ["--resume"])
+        XCTAssertEqual(resumed.status, 0, resumed.output)
+        XCTAssertTrue(resumed.output.contains("resuming at step \(newest.step!)"), resumed.output)
+    }
+
+    /// Processes whose parent is `pid` and whose command is the cpo binary.
+    private func childProcesses(of pid: Int32) throws -> [Int32] {
+        var children: [Int32] = []
+        for entry in try FileManager.default.contentsOfDirectory(atPath: "/proc") {
+            guard let child = Int32(entry),
+                  let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { continue }
+            let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+            guard fields.count > 1, Int32(fields[1]) != nil else { continue }
+            // mpirun starts the ranks through its own daemon or directly; walk up to mpirun.
+            var parent = Int32(fields[1])!
+            var depth = 0
+            while parent != pid && parent > 1 && depth < 4, let up = parentOf(parent) { parent = up; depth += 1 }
+            let command = (try? String(contentsOfFile: "/proc/\(entry)/cmdline", encoding: .utf8)) ?? ""
+            if parent == pid && command.hasPrefix(binary) { children.append(child) }
+        }
+        return children.sorted()
+    }
+
+    private func parentOf(_ pid: Int32) -> Int32? {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8), let close = stat.lastIndex(of: ")") else { return nil }
+        let fields = stat[stat.index(close, offsetBy: 2)...].split(separator: " ")
+        return fields.count > 1 ? Int32(fields[1]) : nil
+    }
+}
