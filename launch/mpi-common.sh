@@ -1,0 +1,51 @@
+# Sourced by launch/local.sh, launch/cluster.sh and launch/slurm.sbatch: what every MPI launch of
+# cpo shares. Defines functions and variables only; runs nothing.
+
+cpo_repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+
+# Prints the cpo binary to launch: $CPO_BINARY if set, else this checkout's release build, built
+# first when missing or older than any source file.
+cpo_binary() {
+  if [ -n "${CPO_BINARY:-}" ]; then
+    [ -x "$CPO_BINARY" ] || die "CPO_BINARY=$CPO_BINARY is not an executable file"
+    echo "$CPO_BINARY"
+    return
+  fi
+  local binary="$cpo_repo/.build/release/cpo"
+  if [ ! -x "$binary" ] || [ -n "$(find "$cpo_repo/Sources" "$cpo_repo/Package.swift" -newer "$binary" -print -quit)" ]; then
+    echo "building $binary" >&2
+    (cd "$cpo_repo" && swift build -c release --product cpo >&2) || die "the release build failed"
+  fi
+  echo "$binary"
+}
+
+# mpirun refuses root unless told twice; containers often run as root.
+allow_root_if_root() {
+  if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
+}
+
+# Fills the array cpo_arguments with "$@" (a cpo subcommand and its arguments), adding
+# `--threads THREADS` when THREADS is not empty, the user gave no --threads and the subcommand
+# takes one (cpo's own default is every core, too many when ranks share a node). OpenBLAS then
+# starts only that many threads, and idle ones sleep after 4 s instead of spinning on cores the
+# other ranks need.
+with_threads() {
+  local binary=$1 threads=$2
+  shift 2
+  cpo_arguments=("$@")
+  export OPENBLAS_THREAD_TIMEOUT=4
+  local argument words=()
+  for argument in "$@"; do
+    case $argument in --threads|--threads=*) return ;; esac
+  done
+  [ -n "$threads" ] || return 0
+  for argument in "$@"; do
+    case $argument in -*) break ;; *) words+=("$argument") ;; esac
+  done
+  if "$binary" "${words[@]}" --help 2>/dev/null | grep -q -- '--threads'; then
+    cpo_arguments+=(--threads "$threads")
+    export OPENBLAS_NUM_THREADS=$threads
+  fi
+}
