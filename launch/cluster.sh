@@ -33,12 +33,6 @@ allow_root_if_root
 binary=$(cpo_binary)
 with_threads "$binary" "${CPO_THREADS_PER_RANK:-}" "$@"
 
-flags=(--hostfile "$hostfile" -np "$ranks" --bind-to none --mca btl tcp,vader,self)
-if [ -n "${CPO_TCP_INTERFACES:-}" ]; then
-  flags+=(--mca btl_tcp_if_include "$CPO_TCP_INTERFACES" --mca oob_tcp_if_include "$CPO_TCP_INTERFACES")
-fi
-# Remote ranks see only the variables mpirun forwards.
-for variable in OPENBLAS_NUM_THREADS OPENBLAS_THREAD_TIMEOUT OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM; do
-  [ -z "${!variable:-}" ] || flags+=(-x "$variable")
-done
-exec mpirun "${flags[@]}" "$binary" "${cpo_arguments[@]}"
+mpirun_flags=(--hostfile "$hostfile" -np "$ranks")
+add_cluster_flags
+exec mpirun "${mpirun_flags[@]}" "$binary" "${cpo_arguments[@]}"
