@@ -34,5 +34,5 @@ binary=$(cpo_binary)
 with_threads "$binary" "${CPO_THREADS_PER_RANK:-}" "$@"
 
 mpirun_flags=(--hostfile "$hostfile" -np "$ranks")
-add_cluster_flags
+add_cluster_flags tcp,vader,self
 exec mpirun "${mpirun_flags[@]}" "$binary" "${cpo_arguments[@]}"

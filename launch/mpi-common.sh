@@ -50,11 +50,12 @@ with_threads() {
   fi
 }
 
-# Appends to the array mpirun_flags what a launch across hosts needs: TCP between hosts, shared
-# memory within one, CPO_TCP_INTERFACES (a subnet or interface names) for both MPI's data and its
-# own control connections, and the variables remote ranks need (they see only those forwarded).
+# Appends to the array mpirun_flags what a launch across hosts needs: the transports BTLS (a
+# cluster's are tcp,vader,self: TCP between hosts, shared memory within one), CPO_TCP_INTERFACES
+# (a subnet or interface names) for both MPI's data and its own control connections, and the
+# variables remote ranks need (they see only those forwarded).
 add_cluster_flags() {
-  mpirun_flags+=(--bind-to none --mca btl tcp,vader,self)
+  mpirun_flags+=(--bind-to none --mca btl "$1")
   if [ -n "${CPO_TCP_INTERFACES:-}" ]; then
     mpirun_flags+=(--mca btl_tcp_if_include "$CPO_TCP_INTERFACES" --mca oob_tcp_if_include "$CPO_TCP_INTERFACES")
   fi
