@@ -16,6 +16,8 @@ usage: launch/netns/run.sh HOSTS -- COMMAND [ARGS...]
   to create network namespaces.
 environment:
   CPO_NETNS_RANKS_PER_HOST  ranks on each host (default 1); they too talk over TCP
+  CPO_NETNS_PREFIX          namespace names, PREFIX-switch and PREFIX-h1...PREFIX-hHOSTS
+                            (default cpo<pid of run.sh>)
 USAGE
   exit 2
 }
@@ -30,9 +32,10 @@ command -v ip >/dev/null || { echo "run.sh: no 'ip' command: install iproute2 (b
 here=$(cd "$(dirname "$0")" && pwd)
 source "$here/../mpi-common.sh"
 # Unique per run, so concurrent runs never share a namespace.
-export CPO_NETNS_PREFIX=cpo$$
+export CPO_NETNS_PREFIX=${CPO_NETNS_PREFIX:-cpo$$}
 subnet=198.18.0.0/24
 switch=$CPO_NETNS_PREFIX-switch
+[ ! -e "/var/run/netns/$switch" ] || { echo "run.sh: network namespace $switch already exists; choose another CPO_NETNS_PREFIX" >&2; exit 2; }
 work=$(mktemp -d)
 
 namespaces=()
