@@ -50,17 +50,17 @@ with_threads() {
   fi
 }
 
-# Appends to the array mpirun_flags what a launch across hosts needs: the transports BTLS (a
-# cluster's are tcp,vader,self: TCP between hosts, shared memory within one), CPO_TCP_INTERFACES
-# (a subnet or interface names) for both MPI's data and its own control connections, and the
-# variables remote ranks need (they see only those forwarded).
+# Appends to the array mpirun_flags what a launch across hosts needs: the transports named by $1
+# (a cluster's are tcp,vader,self: TCP between hosts, shared memory within one), the network
+# CPO_TCP_INTERFACES (a subnet or interface names) for MPI's data and its own control connections
+# alike, and the thread settings, which remote ranks see only when forwarded.
 add_cluster_flags() {
   mpirun_flags+=(--bind-to none --mca btl "$1")
   if [ -n "${CPO_TCP_INTERFACES:-}" ]; then
     mpirun_flags+=(--mca btl_tcp_if_include "$CPO_TCP_INTERFACES" --mca oob_tcp_if_include "$CPO_TCP_INTERFACES")
   fi
   local variable
-  for variable in OPENBLAS_NUM_THREADS OPENBLAS_THREAD_TIMEOUT OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM; do
+  for variable in OPENBLAS_NUM_THREADS OPENBLAS_THREAD_TIMEOUT; do
     [ -z "${!variable:-}" ] || mpirun_flags+=(-x "$variable")
   done
 }

@@ -14,8 +14,5 @@ shift
 namespace=$CPO_NETNS_PREFIX-h${BASH_REMATCH[1]}
 
 login=(PATH="$PATH" HOME="${HOME:-/}")
-for variable in OMPI_ALLOW_RUN_AS_ROOT OMPI_ALLOW_RUN_AS_ROOT_CONFIRM; do
-  [ -z "${!variable:-}" ] || login+=("$variable=${!variable}")
-done
 # ssh hands its arguments, joined by spaces, to the remote shell; so does this.
 exec ip netns exec "$namespace" env -i "${login[@]}" /bin/sh -c "$*"
