@@ -7,12 +7,11 @@
 set -euo pipefail
 while [ $# -gt 0 ] && [[ $1 == -* ]]; do shift; done
 [ $# -ge 2 ] || { echo "usage: rsh-agent.sh [OPTIONS] HOST COMMAND..." >&2; exit 2; }
-: "${CPO_NETNS_PREFIX:?rsh-agent.sh: CPO_NETNS_PREFIX is unset; launch through launch/netns/run.sh}"
+[ -n "${CPO_NETNS_PREFIX:-}" ] || { echo "rsh-agent.sh: CPO_NETNS_PREFIX is unset; launch through launch/netns/run.sh" >&2; exit 2; }
 host=$1
 shift
 [[ $host =~ ^198\.18\.0\.([1-9][0-9]?)$ ]] || { echo "rsh-agent.sh: '$host' is not a simulated host (198.18.0.K)" >&2; exit 2; }
 namespace=$CPO_NETNS_PREFIX-h${BASH_REMATCH[1]}
 
-login=(PATH="$PATH" HOME="${HOME:-/}")
 # ssh hands its arguments, joined by spaces, to the remote shell; so does this.
-exec ip netns exec "$namespace" env -i "${login[@]}" /bin/sh -c "$*"
+exec ip netns exec "$namespace" env -i PATH="$PATH" HOME="${HOME:-/}" /bin/sh -c "$*"

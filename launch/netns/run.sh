@@ -13,7 +13,8 @@ usage: launch/netns/run.sh HOSTS -- COMMAND [ARGS...]
     launch/netns/run.sh 3 -- "$PWD/.build/release/cpo" train --preset tiny --task sort --out /tmp/run
   COMMAND runs from the current directory on every host (they share the filesystem). Needs root
   (or CAP_NET_ADMIN) and iproute2. Exits with mpirun's status, or 77 when this machine refuses
-  to create network namespaces.
+  to create network namespaces. A run killed with SIGKILL cannot clean up: `ip netns list`
+  shows what it left, `ip netns del NAME` removes it.
 environment:
   CPO_NETNS_RANKS_PER_HOST  ranks on each host (default 1); they too talk over TCP
   CPO_NETNS_PREFIX          namespace names, PREFIX-switch and PREFIX-h1...PREFIX-hHOSTS
