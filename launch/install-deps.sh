@@ -2,7 +2,7 @@
 # Installs the Debian packages swift-cpo builds against, only those that are missing.
 set -euo pipefail
 needed=()
-for pkg in libopenmpi-dev openmpi-bin libopenblas-dev pkg-config; do
+for pkg in libopenmpi-dev openmpi-bin libopenblas-dev pkg-config iproute2; do
   dpkg -s "$pkg" >/dev/null 2>&1 || needed+=("$pkg")
 done
 if [ ${#needed[@]} -gt 0 ]; then

@@ -9,8 +9,8 @@ public final class MPICommunicator: Communicator {
     /// with the backward pass.
     public static let defaultBucketBytes = 25 << 20
 
-    /// True when `mpirun` (OpenMPI) started this process.
-    public static var isLaunchedByMPI: Bool { ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_SIZE"] != nil }
+    /// True when an MPI launcher (`mpirun`, `srun`) started this process as a rank.
+    public static var isLaunchedByMPI: Bool { MPILaunch.isRank(environment: ProcessInfo.processInfo.environment) }
 
     public let rank: Int
     public let size: Int
