@@ -7,6 +7,9 @@ bash launch/install-deps.sh
 # Root may run mpirun in the multi-process tests only with these set.
 if [ "$(id -u)" -eq 0 ]; then export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1; fi
 swift build --build-tests
+# The multi-rank training tests launch the release cpo: in debug code they take many minutes.
+swift build -c release --product cpo
+export CPO_TEST_BINARY=.build/release/cpo
 swift test --skip-build "$@"
 # Optimised code can fail where debug code does not: train, score and generate once in release.
 bash launch/smoke-release.sh

@@ -7,8 +7,13 @@ import XCTest
 final class LaunchedJob {
     static let repository = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
     static var testBinary: String { URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().path }
-    /// `swift build --build-tests` puts the debug `cpo` beside the test bundle.
-    static var cpoBinary: String { URL(fileURLWithPath: testBinary).deletingLastPathComponent().appendingPathComponent("cpo").path }
+    /// The `cpo` the jobs run: `CPO_TEST_BINARY` (launch/test.sh sets the release build, since
+    /// multi-rank training runs are slow in debug code), else the debug `cpo` that
+    /// `swift build --build-tests` puts beside the test bundle.
+    static var cpoBinary: String {
+        ProcessInfo.processInfo.environment["CPO_TEST_BINARY"].map { URL(fileURLWithPath: $0, relativeTo: repository).path }
+            ?? URL(fileURLWithPath: testBinary).deletingLastPathComponent().appendingPathComponent("cpo").path
+    }
 
     private let process = Process()
     private let outputFile: URL
@@ -41,6 +46,8 @@ final class LaunchedJob {
     }
 
     var output: String { (try? String(contentsOf: outputFile, encoding: .utf8)) ?? "" }
+    var processIdentifier: Int32 { process.processIdentifier }
+    var isRunning: Bool { process.isRunning }
 
     /// The exit status, or nil if the job still runs after `seconds`; then it is terminated.
     func wait(seconds: Double) -> Int32? {

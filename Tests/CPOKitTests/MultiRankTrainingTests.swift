@@ -13,41 +13,20 @@ final class MultiRankTrainingTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }
 
-    private var binary: String {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().appendingPathComponent("cpo").path
-    }
+    private var binary: String { LaunchedJob.cpoBinary }
 
-    /// mpirun's environment: this process's, without the MPI singleton's own variables.
-    private var environment: [String: String] {
-        var environment = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("OMPI_") && !$0.key.hasPrefix("PMIX_") }
-        environment["OMPI_ALLOW_RUN_AS_ROOT"] = "1"
-        environment["OMPI_ALLOW_RUN_AS_ROOT_CONFIRM"] = "1"
-        return environment
-    }
-
-    private func mpirun(_ ranks: Int, _ arguments: [String]) throws -> Process {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = ["mpirun", "-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", binary] + arguments
-        process.environment = environment
-        process.standardOutput = FileHandle.nullDevice
-        return process
+    private func mpiArguments(_ ranks: Int, _ arguments: [String]) -> [String] {
+        ["mpirun", "-np", "\(ranks)", "--oversubscribe", "--bind-to", "none", binary] + arguments
     }
 
     @discardableResult
     private func run(_ ranks: Int, _ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = try mpirun(ranks, arguments)
-        let pipe = Pipe()
-        process.standardError = pipe
-        try process.run()
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        process.waitUntilExit()
-        return (process.terminationStatus, output)
+        try LaunchedJob.run(mpiArguments(ranks, arguments), seconds: 600)
     }
 
     private func trainArguments(out: String, steps: Int = 10) -> [String] {
         ["train", "--objective", "cpo", "--preset", "tiny", "--task", "sort", "--task-count", "120", "--negatives", "an:1,bn:1,mn:1,tn:1",
-         "--num-candidates", "4", "--batch-size", "4", "--seq-len", "96", "--steps", "\(steps)", "--learning-rate", "1e-3",
+         "--num-candidates", "4", "--batch-size", "4", "--seq-len", "96", "--steps", "\(steps)", "--learning-rate", "3e-4", "--beta", "1",
          "--warmup-steps", "2", "--valid-fraction", "0.05", "--seed", "11", "--threads", "1", "--out", folder.appendingPathComponent(out).path]
     }
 
@@ -91,10 +70,7 @@ final class MultiRankTrainingTests: XCTestCase {
 
     func testAKilledRankEndsTheJobAndTheLastCheckpointResumes() throws {
         let arguments = trainArguments(out: "killed", steps: 400) + ["--save-every", "2", "--keep-checkpoints", "0"]
-        let job = try mpirun(2, arguments)
-        let pipe = Pipe()
-        job.standardError = pipe
-        try job.run()
+        let job = try LaunchedJob(mpiArguments(2, arguments))
         let run = folder.appendingPathComponent("killed")
         let deadline = Date().addingTimeInterval(300)
         while !CheckpointFolder(step: 4, in: run).isComplete && Date() < deadline && job.isRunning { usleep(200_000) }
@@ -103,10 +79,10 @@ final class MultiRankTrainingTests: XCTestCase {
         let ranks = try childProcesses(of: job.processIdentifier)
         XCTAssertEqual(ranks.count, 2, "ranks: \(ranks)")
         kill(ranks[1], SIGKILL)
-        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        job.waitUntilExit()
-        XCTAssertNotEqual(job.terminationStatus, 0, output)
-        XCTAssertFalse(output.isEmpty, "mpirun says nothing about the killed rank")
+        let status = job.wait(seconds: 120)
+        XCTAssertNotNil(status, "the job still runs after one rank was killed: \(job.output)")
+        XCTAssertNotEqual(status, 0, job.output)
+        XCTAssertTrue(job.output.contains("signal 9"), "mpirun does not say which rank died: \(job.output)")
 
         let newest = try XCTUnwrap(try CheckpointFolder.newestComplete(in: run))
         XCTAssertGreaterThanOrEqual(newest.step ?? 0, 4)
