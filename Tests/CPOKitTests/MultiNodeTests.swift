@@ -50,4 +50,31 @@ final class MultiNodeTests: XCTestCase {
         let (status, output) = try runAcrossHosts(2, ["sh", "-c", "exit $((3 + OMPI_COMM_WORLD_RANK))"])
         XCTAssertTrue([3, 4].contains(status), "run.sh should exit with a failed rank's status, got \(status):\n\(output)")
     }
+
+    /// The same CPO run as two ranks on one machine and as one rank on each of two simulated
+    /// hosts: TCP instead of shared memory must not change a number.
+    func testTrainingAcrossHostsMatchesOneHost() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("hosts-\(UUID())")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        func arguments(_ out: String) -> [String] {
+            [LaunchedJob.cpoBinary, "train", "--objective", "cpo", "--preset", "tiny", "--task", "sort", "--task-count", "60",
+             "--negatives", "an:1,bn:1,tn:1", "--batch-size", "4", "--steps", "3", "--candidate-shards", "2", "--valid-fraction", "0",
+             "--seed", "5", "--threads", "1", "--out", folder.appendingPathComponent(out).path]
+        }
+        let across = try runAcrossHosts(2, arguments("hosts"))
+        XCTAssertEqual(across.status, 0, across.output)
+        let local = try LaunchedJob.run(["mpirun", "-np", "2", "--oversubscribe", "--bind-to", "none"] + arguments("local"))
+        XCTAssertEqual(local.status, 0, local.output)
+        for file in ["metrics.jsonl", "final/model.safetensors"] {
+            let a = try Data(contentsOf: folder.appendingPathComponent("hosts/\(file)"))
+            let b = try Data(contentsOf: folder.appendingPathComponent("local/\(file)"))
+            if file.hasSuffix("jsonl") {
+                let losses = { (data: Data) in String(decoding: data, as: UTF8.self).split(separator: "\n")
+                    .map { (try! JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any])["loss"] as! Double } }
+                XCTAssertEqual(losses(a), losses(b))
+            } else {
+                XCTAssertEqual(a, b, "the weights written across hosts differ from the single-host run")
+            }
+        }
+    }
 }
