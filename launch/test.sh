@@ -10,6 +10,13 @@ swift build --build-tests
 # The multi-rank training tests launch the release cpo: in debug code they take many minutes.
 swift build -c release --product cpo
 export CPO_TEST_BINARY=.build/release/cpo
-swift test --skip-build "$@"
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+# The suite is XCTest only; without Swift Testing's empty run its closing line is XCTest's count.
+swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
 # Optimised code can fail where debug code does not: train, score and generate once in release.
 bash launch/smoke-release.sh
+summary=$(grep -E "Executed [0-9]+ tests?, with [0-9]+ failures?" "$log" | tail -1)
+executed=$(sed -E 's/.*Executed ([0-9]+) tests?.*/\1/' <<<"$summary")
+failed=$(sed -E 's/.*with ([0-9]+) failures?.*/\1/' <<<"$summary")
+echo "tests: $((executed - failed)) passed, $failed failed"
