@@ -31,6 +31,11 @@ struct Linear {
                 }
             }
         }
+        if rows <= FewRowsMatrixProduct.maximumRows {
+            FewRowsMatrixProduct(rows: rows, inputs: inputs, outputs: outputs, layout: layout)
+                .forward(out: out, inp: inp, weight: weight, accumulate: bias != nil || base != nil)
+            return
+        }
         gemm(transposeA: false, transposeB: layout == .outputMajor, m: rows, n: outputs, k: inputs,
              a: inp, lda: inputs, b: weight, ldb: layout == .inputMajor ? outputs : inputs,
              beta: bias != nil || base != nil ? 1 : 0, c: out, ldc: outputs)
