@@ -22,26 +22,28 @@ final class GeneratorDecodeProductTests: XCTestCase {
         }
     }
 
-    private func product(_ inp: [Float], _ weight: [Float], base: [Float]?, rows: Int, inputs: Int, outputs: Int,
+    private func product(_ inp: [Float], _ weight: [Float], bias: [Float]? = nil, base: [Float]?, rows: Int, inputs: Int, outputs: Int,
                          layout: WeightLayout) -> [Float] {
-        var out = base ?? [Float](repeating: .nan, count: rows * outputs)
+        var out = [Float](repeating: .nan, count: rows * outputs)
         FewRowsMatrixProduct(rows: rows, inputs: inputs, outputs: outputs, layout: layout)
-            .forward(out: &out, inp: inp, weight: weight, accumulate: base != nil)
+            .forward(out: &out, inp: inp, weight: weight, bias: bias, base: base)
         return out
     }
 
     func testProductsMatchDoublePrecisionForRaggedShapes() {
-        // Row counts around the tile heights (4, 6), widths around the 16-column panel and 3-row
+        // Row counts around the tile heights (2, 6), widths around the 16-column panel and 4-row
         // weight tile, input lengths that are not multiples of 8, and the 256-input block.
         let shapes = [(1, 8, 16), (5, 13, 17), (7, 300, 35), (16, 40, 48), (32, 259, 31), (3, 1, 5)]
         for (rows, inputs, outputs) in shapes {
-            let inp = values(rows * inputs, seed: 1), weight = values(inputs * outputs, seed: 2), base = values(rows * outputs, seed: 3)
+            let inp = values(rows * inputs, seed: 1), weight = values(inputs * outputs, seed: 2)
+            let base = values(rows * outputs, seed: 3), bias = values(outputs, seed: 4)
             for layout in [WeightLayout.inputMajor, .outputMajor] {
-                for base in [nil, base] {
-                    let got = product(inp, weight, base: base, rows: rows, inputs: inputs, outputs: outputs, layout: layout)
-                    let want = reference(inp, weight, base: base, rows: rows, inputs: inputs, outputs: outputs, layout: layout)
+                for (base, bias) in [(nil, nil), (base, nil), (nil, bias), (base, bias)] as [([Float]?, [Float]?)] {
+                    let got = product(inp, weight, bias: bias, base: base, rows: rows, inputs: inputs, outputs: outputs, layout: layout)
+                    let start = (0..<rows * outputs).map { (base?[$0] ?? 0) + (bias?[$0 % outputs] ?? 0) }
+                    let want = reference(inp, weight, base: start, rows: rows, inputs: inputs, outputs: outputs, layout: layout)
                     XCTAssertLessThan(maxAbsoluteDifference(got, want), 1e-5 * Float(inputs).squareRoot(),
-                                      "\(rows)×\(inputs)→\(outputs) \(layout) accumulate: \(base != nil)")
+                                      "\(rows)×\(inputs)→\(outputs) \(layout), base \(base != nil), bias \(bias != nil)")
                 }
             }
         }
