@@ -1,7 +1,13 @@
+import Foundation
+
 /// Multi-head attention of new queries against a KV cache, for generation: each query belongs to
 /// one cache row (a sequence) at one position and attends to that row's positions 0...position.
 /// The cache holds keys and values as [rows, capacity, C].
+///
+/// A decode step attends once per token to the whole cache, so the kernel reads each cached key and
+/// value once, vectorised across the head's channels, with one exponential per key.
 struct CachedAttention {
+    typealias Vector = VectorMath.Vector
     let channels: Int
     let heads: Int
     let capacity: Int
@@ -23,16 +29,49 @@ struct CachedAttention {
             }
         }
         Parallel.forEachChunk(count * heads, workPerItem: capacity * headSize) { range in
-            withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { scratch in
+            withUnsafeTemporaryAllocation(of: Float.self, capacity: capacity) { scores in
                 for pair in range {
                     let i = pair / heads, h = pair % heads
                     let start = rows[i] * capacity * channels + h * headSize
-                    let cached = AttentionRow(keys: keys + start, values: values + start, stride: channels, headSize: headSize,
-                                              probabilities: scratch.baseAddress!)
-                    _ = cached.attend(qkv + i * 3 * channels + h * headSize, count: positions[i] + 1,
-                                      out: out + i * channels + h * headSize)
+                    attend(qkv + i * 3 * channels + h * headSize, keys: keys + start, values: values + start, count: positions[i] + 1,
+                           scores: scores.baseAddress!, out: out + i * channels + h * headSize)
                 }
             }
         }
+    }
+
+    /// out = softmax(q · k[0..<count]ᵀ / √d) · v[0..<count] for one head, its keys and values
+    /// `channels` floats apart.
+    private func attend(_ q: UnsafePointer<Float>, keys: UnsafePointer<Float>, values: UnsafePointer<Float>, count: Int,
+                        scores: UnsafeMutablePointer<Float>, out: UnsafeMutablePointer<Float>) {
+        let d = headSize, stride = channels, width = VectorMath.width
+        let scale = 1 / Float(d).squareRoot()
+        for j in 0..<count {
+            let k = keys + j * stride
+            var products = Vector()
+            var c = 0
+            while c + width <= d { products.addProduct(VectorMath.load(q + c), VectorMath.load(k + c)); c += width }
+            if c < d { products.addProduct(VectorMath.load(q + c, lanes: d - c), VectorMath.load(k + c, lanes: d - c)) }
+            scores[j] = Self.sum(products) * scale
+        }
+        let maximum = VectorMath.maximum(scores, count)
+        var totals = Vector()
+        VectorMath.forEachBlock(count) { start, lanes in
+            let e = VectorMath.exp(VectorMath.load(scores + start, lanes: lanes, fill: -.infinity) - Vector(repeating: maximum))
+            VectorMath.store(e, scores + start, lanes: lanes)
+            totals += e
+        }
+        let normalizer = 1 / Self.sum(totals)
+        VectorMath.forEachBlock(d) { c, lanes in
+            var weighted = Vector()
+            for j in 0..<count { weighted.addProduct(Vector(repeating: scores[j]), VectorMath.load(values + j * stride + c, lanes: lanes)) }
+            VectorMath.store(weighted * normalizer, out + c, lanes: lanes)
+        }
+    }
+
+    /// The lanes added pairwise, halves first: a few vector adds rather than 16 dependent scalar ones.
+    @inline(__always) private static func sum(_ v: Vector) -> Float {
+        let eight = v.lowHalf + v.highHalf, four = eight.lowHalf + eight.highHalf, two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
     }
 }
