@@ -1,3 +1,5 @@
+import Foundation
+
 /// Times batched autoregressive generation (`Generator`: KV-cache prefill, then one decode step and
 /// one sampled token per row per step) of a GPT-2 with random weights on random prompts, and relates
 /// the decode rate to the machine's sgemm peak measured in the same run.
@@ -12,6 +14,9 @@ public enum GenerateBenchmark {
         public let threads: Int
         /// Fastest full `generate` call (prefill, decode steps, sampling) over the repeats.
         public let generateSeconds: Double
+        /// CPU time (user + system) of the process during that call: on a machine shared with other
+        /// work it falls below threads × generateSeconds.
+        public let generateCPUSeconds: Double
         /// Fastest prefill of the batch's prompts alone (logits of each row's last prompt token).
         public let prefillSeconds: Double
         /// Model FLOPs of the `newTokens − 1` decode steps (the first token comes from the prefill).
@@ -48,22 +53,33 @@ public enum GenerateBenchmark {
         let generator = Generator(model: model, endOfText: -1)
         let decoder = GPT2Decoder(model: model, rows: batchSize, capacity: promptLength + newTokens)
 
-        var generateSeconds = Double.infinity, prefillSeconds = Double.infinity
+        var generateSeconds = Double.infinity, generateCPUSeconds = 0.0, prefillSeconds = Double.infinity
         // One untimed warm-up of each, so page faults and thread start-up are not counted.
         for run in 0...repeats {
             let prefill = try Stopwatch.seconds { _ = try decoder.prefill(prompts) }
+            let cpuBefore = processCPUSeconds()
             let generate = try Stopwatch.seconds {
                 let continuations = try generator.generate(prompts: prompts, options: options)
                 precondition(continuations.allSatisfy { $0.tokens.count == newTokens }, "a benchmark row stopped early")
             }
-            if run > 0 { (prefillSeconds, generateSeconds) = (min(prefillSeconds, prefill), min(generateSeconds, generate)) }
+            let cpu = processCPUSeconds() - cpuBefore
+            guard run > 0 else { continue }
+            prefillSeconds = min(prefillSeconds, prefill)
+            if generate < generateSeconds { (generateSeconds, generateCPUSeconds) = (generate, cpu) }
         }
         let decodeFLOPs = (promptLength ..< promptLength + newTokens - 1).reduce(0.0) { total, position in
             total + decodeStepFLOPs(config, rows: batchSize, position: position)
         }
         return Result(batchSize: batchSize, promptLength: promptLength, newTokens: newTokens, threads: Parallel.threadCount,
-                      generateSeconds: generateSeconds, prefillSeconds: prefillSeconds, decodeFLOPs: decodeFLOPs,
-                      peak: GemmBenchmark.run(shapes: peakShapes))
+                      generateSeconds: generateSeconds, generateCPUSeconds: generateCPUSeconds, prefillSeconds: prefillSeconds,
+                      decodeFLOPs: decodeFLOPs, peak: GemmBenchmark.run(shapes: peakShapes))
+    }
+
+    private static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
     }
 
     /// FLOPs of one decode step (2 per multiply-add) for `rows` rows whose new token sits at
