@@ -7,8 +7,8 @@ import COpenBLAS
 /// straight from its storage, into register tiles, and prefetch the weights a few tiles ahead.
 ///
 /// Every output element is base + bias followed by one fixed sequence of fused multiply-adds over
-/// k = 0..<inputs (the outputMajor tile keeps 8 lane sums and adds them at the end), so a row's
-/// result depends on that row and W only: not on the thread count, nor on the other rows.
+/// k = 0..<inputs (the outputMajor tile keeps 8 lane sums and adds them pairwise at the end), so a
+/// row's result depends on that row and W only: not on the thread count, nor on the other rows.
 struct FewRowsMatrixProduct {
     typealias Vector = SIMD8<Float>
     let rows: Int
@@ -80,19 +80,17 @@ struct FewRowsMatrixProduct {
                 for panel in panelRange {
                     let column = panel * panelWidth
                     let width = min(panelWidth, outputs - column)
-                    let ahead = weight + column + (panel + Self.prefetchDistance < panels ? Self.prefetchDistance * panelWidth : 0)
+                    let ahead = panel + Self.prefetchDistance < panels ? column + Self.prefetchDistance * panelWidth : column
                     for firstRow in stride(from: 0, to: rows, by: tileRows) {
-                        let tile = Tile(out: out + firstRow * outputs + column, stride: outputs, rows: min(tileRows, rows - firstRow),
-                                        firstRow: firstRow, column: column, columns: width, start: blockStart == 0 ? start : nil)
-                        let x = inp + firstRow * inputs
                         // The first row tile brings the block's rows of a later panel into cache.
-                        let prefetch = firstRow == 0 ? ahead : weight + column
+                        let tile = Tile(out: out + firstRow * outputs + column, outputs: outputs,
+                                        x: inp + firstRow * inputs, inputs: inputs, weight: weight + column, prefetch: weight + (firstRow == 0 ? ahead : column),
+                                        rows: min(tileRows, rows - firstRow), firstRow: firstRow, column: column, columns: width,
+                                        start: blockStart == 0 ? start : nil)
                         if width == panelWidth {
-                            tile.run(x: x, inputs: inputs, block: block, weight: weight + column, weightStride: outputs, prefetch: prefetch) {
-                                (UnsafeRawPointer($0).loadUnaligned(as: Vector.self), UnsafeRawPointer($0 + 8).loadUnaligned(as: Vector.self))
-                            }
+                            tile.run(block) { (Self.load($0), Self.load($0 + 8)) }
                         } else {
-                            tile.run(x: x, inputs: inputs, block: block, weight: weight + column, weightStride: outputs, prefetch: weight + column) {
+                            tile.run(block) {
                                 let v = VectorMath.load($0, lanes: width, fill: 0)
                                 return (v.lowHalf, v.highHalf)
                             }
@@ -107,26 +105,27 @@ struct FewRowsMatrixProduct {
     /// repeat of the last row and dropped. The first block of inputs starts from `start`, later
     /// ones from the partial sums in `out`.
     private struct Tile {
-        let out: UnsafeMutablePointer<Float>
-        let stride: Int
-        let rows: Int
-        let firstRow: Int
-        let column: Int
-        let columns: Int
+        /// The tile's corner in out [rows, outputs], its first row of inp [rows, inputs], and its
+        /// panel of W [inputs, outputs].
+        let out: UnsafeMutablePointer<Float>, outputs: Int
+        let x: UnsafePointer<Float>, inputs: Int
+        let weight: UnsafePointer<Float>
+        /// Walks the block's rows of a later panel alongside `weight` (or of this one where there is
+        /// nothing to fetch ahead: a prefetch instruction costs less than a branch).
+        let prefetch: UnsafePointer<Float>
+        let rows: Int, firstRow: Int
+        let column: Int, columns: Int
         let start: Start?
 
-        /// `prefetch` walks the block's rows of a later panel alongside `weight` (or of this one,
-        /// where there is nothing to fetch ahead: a prefetch instruction costs less than a branch).
         @inline(__always)
-        func run(x: UnsafePointer<Float>, inputs: Int, block: Range<Int>, weight: UnsafePointer<Float>, weightStride: Int,
-                 prefetch: UnsafePointer<Float>, loadPanel: (UnsafePointer<Float>) -> (Vector, Vector)) {
+        func run(_ block: Range<Int>, loadPanel: (UnsafePointer<Float>) -> (Vector, Vector)) {
             func row(_ i: Int) -> UnsafePointer<Float> { x + min(i, rows - 1) * inputs }
             let x0 = row(0), x1 = row(1), x2 = row(2), x3 = row(3), x4 = row(4), x5 = row(5)
             var (a0, b0) = load(0), (a1, b1) = load(1), (a2, b2) = load(2)
             var (a3, b3) = load(3), (a4, b4) = load(4), (a5, b5) = load(5)
             for k in block {
-                cpo_prefetch(prefetch + k * weightStride)
-                let (low, high) = loadPanel(weight + k * weightStride)
+                cpo_prefetch(prefetch + k * outputs)
+                let (low, high) = loadPanel(weight + k * outputs)
                 var s = Vector(repeating: x0[k]); a0.addProduct(s, low); b0.addProduct(s, high)
                 s = Vector(repeating: x1[k]); a1.addProduct(s, low); b1.addProduct(s, high)
                 s = Vector(repeating: x2[k]); a2.addProduct(s, low); b2.addProduct(s, high)
@@ -141,13 +140,13 @@ struct FewRowsMatrixProduct {
         @inline(__always) private func load(_ row: Int) -> (Vector, Vector) {
             guard row < rows else { return (Vector(), Vector()) }
             let v = start?.vector(row: firstRow + row, column: column, lanes: columns)
-                ?? VectorMath.load(out + row * stride, lanes: columns, fill: 0)
+                ?? VectorMath.load(out + row * outputs, lanes: columns, fill: 0)
             return (v.lowHalf, v.highHalf)
         }
 
         @inline(__always) private func store(_ row: Int, _ low: Vector, _ high: Vector) {
             guard row < rows else { return }
-            VectorMath.store(SIMD16(lowHalf: low, highHalf: high), out + row * stride, lanes: columns)
+            VectorMath.store(SIMD16(lowHalf: low, highHalf: high), out + row * outputs, lanes: columns)
         }
     }
 
@@ -184,7 +183,7 @@ struct FewRowsMatrixProduct {
                     while k + Vector.scalarCount <= inputs {
                         cpo_prefetch(prefetch + prefetchStride * k)
                         cpo_prefetch(prefetch + prefetchStride * k + 16)
-                        step(k) { UnsafeRawPointer($0).loadUnaligned(as: Vector.self) }
+                        step(k, Self.load)
                         k += Vector.scalarCount
                     }
                     if k < inputs {
@@ -199,7 +198,7 @@ struct FewRowsMatrixProduct {
                         guard i < tileRowCount else { return }
                         let o = out + (firstRow + i) * outputs + firstWeight
                         func add(_ j: Int, _ sum: Vector) {
-                            if j < weights { o[j] = start.value(row: firstRow + i, column: firstWeight + j) + sum.sum() }
+                            if j < weights { o[j] = start.value(row: firstRow + i, column: firstWeight + j) + Self.sum(sum) }
                         }
                         add(0, sums.0); add(1, sums.1); add(2, sums.2); add(3, sums.3)
                     }
@@ -207,5 +206,15 @@ struct FewRowsMatrixProduct {
                 }
             }
         }
+    }
+
+    @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    /// The lanes added pairwise, halves first.
+    @inline(__always) private static func sum(_ v: Vector) -> Float {
+        let four = v.lowHalf + v.highHalf, two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
     }
 }
