@@ -5,7 +5,8 @@ struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
         abstract: "Measure speed; every figure is set against this machine's sgemm peak measured in the same run.",
-        subcommands: [BenchGemmCommand.self, BenchTrainCommand.self, BenchCPOCommand.self, BenchAllReduceCommand.self])
+        subcommands: [BenchGemmCommand.self, BenchTrainCommand.self, BenchGenerateCommand.self, BenchCPOCommand.self,
+                      BenchAllReduceCommand.self])
 }
 
 /// `--json` and the one way every benchmark reports: readable lines, or one JSON object.

@@ -32,40 +32,46 @@ public struct Generator {
         self.endOfText = endOfText
     }
 
-    /// Continues every prompt until end-of-text, `maxNewTokens`, or a full context.
+    /// Continues every prompt until end-of-text, `maxNewTokens`, or a full context. A row whose
+    /// context is full still gets the token its last position predicts: that token is a target, never
+    /// an input, so prompt + continuation stays scorable (`SequenceScorer` needs prompt + |y| − 1 positions).
     /// Token t of row i is drawn with `CounterRandom(seed, .sampling, streams[i]…, position: t)`;
     /// by default row i is stream (0, i, 0).
     public func generate(prompts: [[Int32]], options: SamplingOptions, streams: [SampleStream]? = nil) throws -> [Continuation] {
         try options.validate()
         guard !prompts.isEmpty else { return [] }
+        let capacity = min(model.config.maxPositions, prompts.map(\.count).max()! + options.maxNewTokens)
+        return try generate(prompts: prompts, options: options, streams: streams,
+                            decoder: GPT2Decoder(model: model, rows: prompts.count, capacity: capacity))
+    }
+
+    /// The generation loop on `decoder` (one row per prompt), whose cache it refills. A row leaves
+    /// the batch when it is done: later decode steps neither run nor store anything for it.
+    func generate(prompts: [[Int32]], options: SamplingOptions, streams: [SampleStream]?, decoder: GPT2Decoder) throws -> [Continuation] {
         let streams = streams ?? prompts.indices.map { SampleStream(example: $0) }
         precondition(streams.count == prompts.count, "one random stream per prompt")
         let sampler = TokenSampler(options: options)
-        let vocabulary = model.config.vocabularySize
-        let capacity = min(model.config.maxPositions, prompts.map(\.count).max()! + options.maxNewTokens)
-        let decoder = GPT2Decoder(model: model, rows: prompts.count, capacity: capacity)
+        let vocabulary = model.config.vocabularySize, capacity = decoder.capacity
         var results = prompts.map { _ in Continuation(tokens: [], logProbs: [], endedWithEndOfText: false) }
         var logits = try decoder.prefill(prompts)
-        var active = Set(prompts.indices.filter { prompts[$0].count < capacity })
+        var active = Array(prompts.indices)
         for position in 0 ..< options.maxNewTokens where !active.isEmpty {
-            var next = [Int32?](repeating: nil, count: prompts.count)
-            for row in active.sorted() {
+            let draws = sampler.sample(rows: active, of: logits, vocabulary: vocabulary) { row in
                 let stream = streams[row]
-                var random = CounterRandom(seed: options.seed, domain: .sampling, step: stream.step, example: stream.example,
-                                           candidate: stream.candidate, position: position)
-                let (token, logProb) = sampler.sample(
-                    logits: UnsafeBufferPointer(rebasing: logits[row * vocabulary ..< (row + 1) * vocabulary]), random: &random)
-                results[row].tokens.append(token)
-                results[row].logProbs.append(logProb)
-                if token == endOfText {
+                return CounterRandom(seed: options.seed, domain: .sampling, step: stream.step, example: stream.example,
+                                     candidate: stream.candidate, position: position)
+            }
+            var next = [Int32?](repeating: nil, count: prompts.count)
+            for (row, draw) in zip(active, draws) {
+                results[row].tokens.append(draw.token)
+                results[row].logProbs.append(draw.logProb)
+                if draw.token == endOfText {
                     results[row].endedWithEndOfText = true
-                    active.remove(row)
-                } else if decoder.lengths[row] == capacity || position + 1 == options.maxNewTokens {
-                    active.remove(row)
-                } else {
-                    next[row] = token
+                } else if decoder.lengths[row] < capacity && position + 1 < options.maxNewTokens {
+                    next[row] = draw.token
                 }
             }
+            active = active.filter { next[$0] != nil }
             if !active.isEmpty { logits = try decoder.decode(next) }
         }
         return results

@@ -5,57 +5,154 @@ import Foundation
 /// The returned log-probability is the model's own, `log softmax(logits)[token]` at temperature 1
 /// and without truncation: it is what a sequence score `s(y|x)` sums, so a sample from π_ref
 /// carries its reference score at no extra cost.
+///
+/// A draw takes one uniform u from the row's random stream and returns the first candidate whose
+/// cumulative weight exceeds u · (total weight), where a candidate's weight is
+/// exp((logit − max) / temperature). Without truncation the candidates are all tokens in id order;
+/// with top-k or top-p they are the kept tokens by decreasing weight (ties by id).
 public struct TokenSampler: Sendable {
     public let options: SamplingOptions
 
     public init(options: SamplingOptions) { self.options = options }
 
     public func sample(logits: UnsafeBufferPointer<Float>, random: inout CounterRandom) -> (token: Int32, logProb: Float) {
-        let count = logits.count
-        var maximum = -Float.infinity
-        var best = 0
-        for i in 0..<count where logits[i] > maximum { maximum = logits[i]; best = i }
-        var total: Double = 0
-        for i in 0..<count { total += Double(exp(logits[i] - maximum)) }
-        let logNormalizer = maximum + Float(log(total))
-        func result(_ token: Int) -> (Int32, Float) { (Int32(token), logits[token] - logNormalizer) }
-        if options.greedy { return result(best) }
+        let workspace = Workspace(vocabulary: logits.count)
+        return sample(logits: logits, random: &random, workspace: workspace)
+    }
 
-        // Tempered probabilities, unnormalised, relative to the maximum.
-        let inverseTemperature = 1 / options.temperature
-        var weights = [Float](repeating: 0, count: count)
-        for i in 0..<count { weights[i] = exp((logits[i] - maximum) * inverseTemperature) }
-        var candidates = Array(0..<count)
+    /// Samples a token for each of `rows` from its row of `logits` ([·, vocabulary]), the rows split
+    /// over threads; row r draws from `random(r)`. Each row's draw depends on its logits and its
+    /// stream only, so the result is the same for any thread count.
+    public func sample(rows: [Int], of logits: UnsafeBufferPointer<Float>, vocabulary: Int,
+                       random: (Int) -> CounterRandom) -> [(token: Int32, logProb: Float)] {
+        precondition(rows.allSatisfy { ($0 + 1) * vocabulary <= logits.count }, "a sampled row lies outside the logits")
+        var draws = [(token: Int32, logProb: Float)](repeating: (0, 0), count: rows.count)
+        draws.withUnsafeMutableBufferPointer { draws in
+            Parallel.forEachChunk(rows.count, workPerItem: 4 * vocabulary) { range in
+                let workspace = Workspace(vocabulary: vocabulary)
+                for i in range {
+                    var stream = random(rows[i])
+                    draws[i] = sample(logits: UnsafeBufferPointer(rebasing: logits[rows[i] * vocabulary ..< (rows[i] + 1) * vocabulary]),
+                                      random: &stream, workspace: workspace)
+                }
+            }
+        }
+        return draws
+    }
+
+    /// Scratch for one row: the weights, candidate ids, and a copy of the weights for selection.
+    final class Workspace {
+        let weights: UnsafeMutableBufferPointer<Float>
+        let candidates: UnsafeMutableBufferPointer<Int32>
+        let selection: UnsafeMutableBufferPointer<Float>
+
+        init(vocabulary: Int) {
+            weights = .allocate(capacity: vocabulary)
+            candidates = .allocate(capacity: vocabulary)
+            selection = .allocate(capacity: vocabulary)
+        }
+
+        deinit {
+            weights.deallocate()
+            candidates.deallocate()
+            selection.deallocate()
+        }
+    }
+
+    func sample(logits: UnsafeBufferPointer<Float>, random: inout CounterRandom, workspace: Workspace) -> (token: Int32, logProb: Float) {
+        let count = logits.count, x = logits.baseAddress!
+        let maximum = VectorMath.maximum(x, count)
+        let weights = workspace.weights.baseAddress!
+        let total = Self.exponentials(of: x, count, shift: maximum, scale: 1, into: weights)
+        let logNormalizer = maximum + Float(Foundation.log(total))
+        func result(_ token: Int) -> (Int32, Float) { (Int32(token), x[token] - logNormalizer) }
+        if options.greedy { return result(Self.firstIndex(of: maximum, in: x, count)) }
+        // At temperature 1 the sampling weights are the softmax's own exponentials.
+        let mass = options.temperature == 1 ? total
+            : Self.exponentials(of: x, count, shift: maximum, scale: 1 / options.temperature, into: weights)
+
+        if options.topK == 0 || options.topK >= count, options.topP >= 1 {
+            return result(Self.search(weights, count, target: random.nextUniformDouble() * mass))
+        }
+        var candidates = workspace.candidates
         if options.topK > 0 && options.topK < count {
-            candidates = largest(options.topK, of: weights)
+            candidates = largest(options.topK, of: weights, count, workspace: workspace)
+        } else {
+            for i in 0..<count { candidates[i] = Int32(i) }
+            candidates = UnsafeMutableBufferPointer(rebasing: candidates[0..<count])
         }
         if options.topP < 1 {
             candidates = nucleus(options.topP, of: weights, among: candidates)
         }
-        var mass: Double = 0
-        for i in candidates { mass += Double(weights[i]) }
-        let target = random.nextUniformDouble() * mass
+        var kept: Double = 0
+        for i in candidates { kept += Double(weights[Int(i)]) }
+        let target = random.nextUniformDouble() * kept
         var cumulative: Double = 0
         for i in candidates {
-            cumulative += Double(weights[i])
-            if cumulative > target { return result(i) }
+            cumulative += Double(weights[Int(i)])
+            if cumulative > target { return result(Int(i)) }
         }
-        return result(candidates.last!)
+        // Only rounding can leave the target unreached: take the last candidate with any weight.
+        return result(Int(candidates.last { weights[Int($0)] > 0 } ?? candidates.last!))
     }
 
-    /// Indices of the k largest weights, in decreasing order (ties by index, for determinism).
-    private func largest(_ k: Int, of weights: [Float]) -> [Int] {
-        let threshold = kthLargest(k, of: weights)
-        var above = (0..<weights.count).filter { weights[$0] > threshold }
-        var ties = (0..<weights.count).filter { weights[$0] == threshold }
-        ties.removeLast(max(ties.count - (k - above.count), 0))
-        above += ties
-        return above.sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
+    /// Writes exp((x − shift) · scale) to `weights` and returns their sum, added block by block in
+    /// the order `search` walks them.
+    private static func exponentials(of x: UnsafePointer<Float>, _ count: Int, shift: Float, scale: Float,
+                                     into weights: UnsafeMutablePointer<Float>) -> Double {
+        var total: Double = 0
+        VectorMath.forEachBlock(count) { start, lanes in
+            let values = VectorMath.load(x + start, lanes: lanes, fill: -.infinity)
+            let w = VectorMath.exp((values - VectorMath.Vector(repeating: shift)) * scale)
+            VectorMath.store(w, weights + start, lanes: lanes)
+            total += Double(w.sum())
+        }
+        return total
     }
 
-    private func kthLargest(_ k: Int, of weights: [Float]) -> Float {
-        var values = weights
-        var low = 0, high = values.count - 1
+    /// The first index whose cumulative weight exceeds `target`: whole blocks are skipped by their
+    /// sums (the same sums that made the total), then the block is walked token by token.
+    private static func search(_ weights: UnsafePointer<Float>, _ count: Int, target: Double) -> Int {
+        var cumulative: Double = 0
+        var found: Int?
+        VectorMath.forEachBlock(count) { start, lanes in
+            guard found == nil else { return }
+            let blockSum = Double(VectorMath.load(weights + start, lanes: lanes).sum())
+            guard cumulative + blockSum > target else { cumulative += blockSum; return }
+            var inBlock = cumulative
+            var last = start
+            for i in start ..< start + lanes where weights[i] > 0 {
+                last = i
+                inBlock += Double(weights[i])
+                if inBlock > target { break }
+            }
+            found = last
+        }
+        // Only rounding can leave the target unreached: take the last token with any weight.
+        return found ?? ((0..<count).last { weights[$0] > 0 } ?? 0)
+    }
+
+    private static func firstIndex(of value: Float, in x: UnsafePointer<Float>, _ count: Int) -> Int {
+        (0..<count).first { x[$0] == value } ?? 0
+    }
+
+    /// Ids of the k largest weights, in decreasing order (ties by id, for determinism).
+    private func largest(_ k: Int, of weights: UnsafePointer<Float>, _ count: Int, workspace: Workspace) -> UnsafeMutableBufferPointer<Int32> {
+        let threshold = kthLargest(k, of: weights, count, scratch: workspace)
+        let candidates = workspace.candidates
+        var kept = 0
+        for i in 0..<count where weights[i] > threshold { candidates[kept] = Int32(i); kept += 1 }
+        for i in 0..<count where kept < k && weights[i] == threshold { candidates[kept] = Int32(i); kept += 1 }
+        let chosen = UnsafeMutableBufferPointer(rebasing: candidates[0..<kept])
+        Self.sortByDecreasingWeight(chosen, weights)
+        return chosen
+    }
+
+    /// The k-th largest weight, by quickselect over a copy.
+    private func kthLargest(_ k: Int, of weights: UnsafePointer<Float>, _ count: Int, scratch: Workspace) -> Float {
+        let values = scratch.selection
+        values.baseAddress!.update(from: weights, count: count)
+        var low = 0, high = count - 1
         let target = k - 1
         while low < high {
             let pivot = values[(low + high) / 2]
@@ -70,23 +167,36 @@ public struct TokenSampler: Sendable {
         return values[target]
     }
 
-    /// The smallest prefix of the candidates, by decreasing weight, whose share of the total mass
-    /// reaches p.
-    private func nucleus(_ p: Float, of weights: [Float], among candidates: [Int]) -> [Int] {
-        var total: Double = 0
-        for i in candidates { total += Double(weights[i]) }
-        // A token whose weight is at most (1 − p)/n of the total cannot be needed to reach p, since
-        // the n candidates at or below it hold at most 1 − p: skip them before sorting.
-        let floor = (1 - Double(p)) * total / Double(candidates.count)
-        let sorted = candidates.filter { Double(weights[$0]) > floor }
-            .sorted { weights[$0] != weights[$1] ? weights[$0] > weights[$1] : $0 < $1 }
-        var kept: [Int] = []
-        var cumulative: Double = 0
-        for i in sorted {
-            kept.append(i)
-            cumulative += Double(weights[i])
-            if cumulative >= Double(p) * total { break }
+    /// Decreasing weight, ties by increasing id: the order the truncated candidates are walked in.
+    private static func sortByDecreasingWeight(_ ids: UnsafeMutableBufferPointer<Int32>, _ weights: UnsafePointer<Float>) {
+        var ids = ids
+        ids.sort { a, b in
+            let wa = weights[Int(a)], wb = weights[Int(b)]
+            return wa != wb ? wa > wb : a < b
         }
-        return kept
+    }
+
+    /// The smallest prefix of the candidates, by decreasing weight, whose share of their total
+    /// weight reaches p.
+    private func nucleus(_ p: Float, of weights: UnsafePointer<Float>, among candidates: UnsafeMutableBufferPointer<Int32>)
+        -> UnsafeMutableBufferPointer<Int32> {
+        var total: Double = 0
+        for i in candidates { total += Double(weights[Int(i)]) }
+        // A token whose weight is at most (1 − p)/n of the total cannot be needed to reach p, since
+        // the n candidates at or below it hold at most 1 − p: drop them before sorting.
+        let floor = (1 - Double(p)) * total / Double(candidates.count)
+        var kept = 0
+        for i in candidates.indices where Double(weights[Int(candidates[i])]) > floor {
+            candidates[kept] = candidates[i]
+            kept += 1
+        }
+        let sorted = UnsafeMutableBufferPointer(rebasing: candidates[0..<kept])
+        Self.sortByDecreasingWeight(sorted, weights)
+        var cumulative: Double = 0
+        for (n, i) in sorted.enumerated() {
+            cumulative += Double(weights[Int(i)])
+            if cumulative >= Double(p) * total { return UnsafeMutableBufferPointer(rebasing: sorted[0...n]) }
+        }
+        return sorted
     }
 }

@@ -116,10 +116,16 @@ public final class GPT2Decoder {
         LayerNorm(rows: outputs.count, channels: c, epsilon: Float(config.layerNormEpsilon))
             .forward(out: s.finalNorm.pointer, mean: act.norm1Mean.pointer, rstd: act.norm1Rstd.pointer, inp: s.selected.pointer,
                      weight: w.finalNormWeight, bias: w.finalNormBias)
+        // When every row gets logits, in row order (a prefill, or a step with no row finished), the
+        // head writes them in place; otherwise into scratch, then into the rows that ran.
+        let inPlace = outputs.count == rows && outputs.indices.allSatisfy { entryRows[outputs[$0]] == $0 }
         Linear(rows: outputs.count, inputs: c, outputs: vocabulary, layout: .outputMajor)
-            .forward(out: s.selectedLogits.pointer, inp: s.finalNorm.pointer, weight: w.tokenEmbedding, bias: nil)
-        for (i, entry) in outputs.enumerated() {
-            (logits.pointer + entryRows[entry] * vocabulary).update(from: s.selectedLogits.pointer + i * vocabulary, count: vocabulary)
+            .forward(out: inPlace ? logits.pointer : s.selectedLogits.pointer, inp: s.finalNorm.pointer, weight: w.tokenEmbedding,
+                     bias: nil)
+        if !inPlace {
+            for (i, entry) in outputs.enumerated() {
+                (logits.pointer + entryRows[entry] * vocabulary).update(from: s.selectedLogits.pointer + i * vocabulary, count: vocabulary)
+            }
         }
         for (entry, row) in entryRows.enumerated() { lengths[row] = max(lengths[row], positions[entry] + 1) }
     }

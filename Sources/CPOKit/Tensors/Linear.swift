@@ -17,6 +17,10 @@ struct Linear {
     /// written into `out` first, so sgemm adds the product on top in the same pass.
     func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                  bias: UnsafePointer<Float>?, base: UnsafePointer<Float>? = nil) {
+        if rows <= FewRowsMatrixProduct.maximumRows {
+            return FewRowsMatrixProduct(rows: rows, inputs: inputs, outputs: outputs, layout: layout)
+                .forward(out: out, inp: inp, weight: weight, bias: bias, base: base)
+        }
         let outputs = outputs
         if bias != nil || base != nil {
             Parallel.forEachChunk(rows, workPerItem: outputs) { range in

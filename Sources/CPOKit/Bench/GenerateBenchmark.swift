@@ -1,0 +1,95 @@
+import Foundation
+
+/// Times batched autoregressive generation (`Generator`: KV-cache prefill, then one decode step and
+/// one sampled token per row per step) of a GPT-2 with random weights on random prompts, and relates
+/// the decode rate to the machine's sgemm peak measured in the same run.
+///
+/// Every row generates exactly `newTokens` tokens: the generator is given no end-of-text token (id
+/// −1, which no sampler can draw), so no row stops early and every run does the same work.
+public enum GenerateBenchmark {
+    public struct Result: Sendable {
+        public let batchSize: Int
+        public let promptLength: Int
+        public let newTokens: Int
+        public let threads: Int
+        /// Fastest full `generate` call (prefill, decode steps, sampling) over the repeats.
+        public let generateSeconds: Double
+        /// CPU time (user + system) of the process during that call: on a machine shared with other
+        /// work it falls below threads × generateSeconds.
+        public let generateCPUSeconds: Double
+        /// Fastest prefill of the batch's prompts alone (logits of each row's last prompt token).
+        public let prefillSeconds: Double
+        /// Model FLOPs of the `newTokens − 1` decode steps (the first token comes from the prefill).
+        public let decodeFLOPs: Double
+        public let peak: GemmBenchmark.Result
+
+        /// New tokens of the whole batch per second of `generate`, prefill included.
+        public var newTokensPerSecond: Double { Double(batchSize * newTokens) / generateSeconds }
+        /// Decode steps: the generate time after the prefill, spread over the steps that ran the model.
+        public var decodeSeconds: Double { max(generateSeconds - prefillSeconds, 0) }
+        public var millisecondsPerDecodeStep: Double { 1000 * decodeSeconds / Double(max(newTokens - 1, 1)) }
+        public var decodeGFLOPs: Double { decodeSeconds > 0 ? decodeFLOPs / decodeSeconds / 1e9 : 0 }
+        public var shareOfPeak: Double { decodeGFLOPs / peak.peak.gflops }
+    }
+
+    /// `peakShapes` are the sgemm shapes whose best rate is the peak (see `GemmBenchmark`).
+    public static func run(config: GPT2Config, batchSize: Int, promptLength: Int, newTokens: Int, repeats: Int = 3,
+                           sampling: SamplingOptions = SamplingOptions(), seed: UInt64 = 0,
+                           peakShapes: [(m: Int, n: Int, k: Int)] = GemmBenchmark.defaultShapes) throws -> Result {
+        for (option, value) in [("batch-size", batchSize), ("prompt-len", promptLength), ("new-tokens", newTokens), ("repeats", repeats)]
+        where value < 1 {
+            throw OptionError(option: option, value: "\(value)", allowed: "a whole number ≥ 1")
+        }
+        guard promptLength + newTokens <= config.maxPositions else {
+            throw OptionError(option: "prompt-len + new-tokens", value: "\(promptLength + newTokens)",
+                              allowed: "at most the model's \(config.maxPositions) positions")
+        }
+        var options = sampling
+        options.maxNewTokens = newTokens
+        try options.validate()
+        let model = try GPT2(config: config, seed: seed)
+        var random = CounterRandom(seed: seed, domain: .synthesis)
+        let prompts = (0..<batchSize).map { _ in (0..<promptLength).map { _ in Int32(random.next() % UInt64(config.vocabularySize)) } }
+        let generator = Generator(model: model, endOfText: -1)
+        let decoder = GPT2Decoder(model: model, rows: batchSize, capacity: promptLength + newTokens)
+
+        var generateSeconds = Double.infinity, generateCPUSeconds = 0.0, prefillSeconds = Double.infinity
+        // One untimed warm-up of each, so page faults and thread start-up are not counted.
+        for run in 0...repeats {
+            let prefill = try Stopwatch.seconds { _ = try decoder.prefill(prompts) }
+            let cpuBefore = processCPUSeconds()
+            let generate = try Stopwatch.seconds {
+                let continuations = try generator.generate(prompts: prompts, options: options)
+                precondition(continuations.allSatisfy { $0.tokens.count == newTokens }, "a benchmark row stopped early")
+            }
+            let cpu = processCPUSeconds() - cpuBefore
+            guard run > 0 else { continue }
+            prefillSeconds = min(prefillSeconds, prefill)
+            if generate < generateSeconds { (generateSeconds, generateCPUSeconds) = (generate, cpu) }
+        }
+        let decodeFLOPs = (promptLength ..< promptLength + newTokens - 1).reduce(0.0) { total, position in
+            total + decodeStepFLOPs(config, rows: batchSize, position: position)
+        }
+        return Result(batchSize: batchSize, promptLength: promptLength, newTokens: newTokens, threads: Parallel.threadCount,
+                      generateSeconds: generateSeconds, generateCPUSeconds: generateCPUSeconds, prefillSeconds: prefillSeconds,
+                      decodeFLOPs: decodeFLOPs, peak: GemmBenchmark.run(shapes: peakShapes))
+    }
+
+    private static func processCPUSeconds() -> Double {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
+        return seconds(usage.ru_utime) + seconds(usage.ru_stime)
+    }
+
+    /// FLOPs of one decode step (2 per multiply-add) for `rows` rows whose new token sits at
+    /// `position`: the four projections of every block, the query against position + 1 cached keys
+    /// (q·kᵀ and p·v), and the LM head. Elementwise work is left out, as in `forwardFLOPs`.
+    static func decodeStepFLOPs(_ config: GPT2Config, rows: Int, position: Int) -> Double {
+        let c = Double(config.channels), inner = Double(config.mlpChannels), layers = Double(config.layers)
+        let projections = 2 * (c * 3 * c + c * c + 2 * c * inner) * layers
+        let attention = 2 * 2 * Double(position + 1) * c * layers
+        let head = 2 * c * Double(config.vocabularySize)
+        return Double(rows) * (projections + attention + head)
+    }
+}

@@ -1,0 +1,220 @@
+import COpenBLAS
+
+/// out = base + bias + inp · W for a few rows of `inp`, as in a decode step (one token per sequence).
+///
+/// With few rows a product is bound by reading W: each weight is used `rows` times, and sgemm
+/// first copies W into packed panels, which costs about as much again. These kernels read W once,
+/// straight from its storage, into register tiles, and prefetch the weights a few tiles ahead.
+///
+/// Every output element is base + bias followed by one fixed sequence of fused multiply-adds over
+/// k = 0..<inputs (the outputMajor tile keeps 8 lane sums and adds them pairwise at the end), so a
+/// row's result depends on that row and W only: not on the thread count, nor on the other rows.
+struct FewRowsMatrixProduct {
+    typealias Vector = SIMD8<Float>
+    let rows: Int
+    let inputs: Int
+    let outputs: Int
+    let layout: WeightLayout
+
+    /// Above this many rows sgemm's packing pays for itself.
+    static let maximumRows = 32
+
+    /// Rows per register tile: 6 rows × 16 columns (inputMajor, 12 accumulators) or 2 rows × 4
+    /// weight rows (outputMajor, 8 accumulators, as 12 would spill) fit the 16 AVX registers. Tiles
+    /// past the last row repeat it and are not stored.
+    private static let rowsPerInputMajorTile = 6, columnsPerPanel = 16
+    private static let rowsPerOutputMajorTile = 2, weightRowsPerTile = 4
+    /// Weight rows per block of the inputMajor kernel: the block's 16-column panel (16 KB) stays
+    /// in L1 while every row tile uses it.
+    private static let inputBlock = 256
+    /// How many panels (inputMajor) or weight tiles (outputMajor) ahead the weights are prefetched:
+    /// enough to cover memory latency at the rate a tile consumes them.
+    private static let prefetchDistance = 4
+
+    /// `base` ([rows, outputs], the residual stream) and `bias` ([outputs]) may each be absent.
+    func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
+                 bias: UnsafePointer<Float>?, base: UnsafePointer<Float>?) {
+        let start = Start(base: base, bias: bias, stride: outputs)
+        switch layout {
+        case .inputMajor: inputMajor(out: out, inp: inp, weight: weight, start: start)
+        case .outputMajor: outputMajor(out: out, inp: inp, weight: weight, start: start)
+        }
+    }
+
+    /// What an output starts from before the products: base + bias, each optional.
+    private struct Start {
+        let base: UnsafePointer<Float>?
+        let bias: UnsafePointer<Float>?
+        let stride: Int
+
+        @inline(__always) func value(row: Int, column: Int) -> Float {
+            switch (base, bias) {
+            case let (b?, w?): return b[row * stride + column] + w[column]
+            case let (b?, nil): return b[row * stride + column]
+            case let (nil, w?): return w[column]
+            case (nil, nil): return 0
+            }
+        }
+
+        @inline(__always) func vector(row: Int, column: Int, lanes: Int) -> SIMD16<Float> {
+            let b = base.map { VectorMath.load($0 + row * stride + column, lanes: lanes) }
+            let w = bias.map { VectorMath.load($0 + column, lanes: lanes) }
+            switch (b, w) {
+            case let (b?, w?): return b + w
+            case let (b?, nil): return b
+            case let (nil, w?): return w
+            case (nil, nil): return SIMD16()
+            }
+        }
+    }
+
+    /// W is [inputs, outputs]: each thread takes a range of 16-column panels and, block of weight
+    /// rows by block, runs every row tile down each panel, broadcasting inp[m, k] against W[k, panel].
+    private func inputMajor(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, start: Start) {
+        let rows = rows, inputs = inputs, outputs = outputs
+        let panelWidth = Self.columnsPerPanel, tileRows = Self.rowsPerInputMajorTile
+        let panels = (outputs + panelWidth - 1) / panelWidth
+        Parallel.forEachChunk(panels, workPerItem: rows * inputs * panelWidth) { panelRange in
+            for blockStart in stride(from: 0, to: inputs, by: Self.inputBlock) {
+                let block = blockStart ..< min(blockStart + Self.inputBlock, inputs)
+                for panel in panelRange {
+                    let column = panel * panelWidth
+                    let width = min(panelWidth, outputs - column)
+                    let ahead = panel + Self.prefetchDistance < panels ? column + Self.prefetchDistance * panelWidth : column
+                    for firstRow in stride(from: 0, to: rows, by: tileRows) {
+                        // The first row tile brings the block's rows of a later panel into cache.
+                        let tile = Tile(out: out + firstRow * outputs + column, outputs: outputs,
+                                        x: inp + firstRow * inputs, inputs: inputs, weight: weight + column, prefetch: weight + (firstRow == 0 ? ahead : column),
+                                        rows: min(tileRows, rows - firstRow), firstRow: firstRow, column: column, columns: width,
+                                        start: blockStart == 0 ? start : nil)
+                        if width == panelWidth {
+                            tile.run(block) { (Self.load($0), Self.load($0 + 8)) }
+                        } else {
+                            tile.run(block) {
+                                let v = VectorMath.load($0, lanes: width, fill: 0)
+                                return (v.lowHalf, v.highHalf)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The 6 × 16 accumulators of one row tile and one panel; rows past `rows` are computed from a
+    /// repeat of the last row and dropped. The first block of inputs starts from `start`, later
+    /// ones from the partial sums in `out`.
+    private struct Tile {
+        /// The tile's corner in out [rows, outputs], its first row of inp [rows, inputs], and its
+        /// panel of W [inputs, outputs].
+        let out: UnsafeMutablePointer<Float>, outputs: Int
+        let x: UnsafePointer<Float>, inputs: Int
+        let weight: UnsafePointer<Float>
+        /// Walks the block's rows of a later panel alongside `weight` (or of this one where there is
+        /// nothing to fetch ahead: a prefetch instruction costs less than a branch).
+        let prefetch: UnsafePointer<Float>
+        let rows: Int, firstRow: Int
+        let column: Int, columns: Int
+        let start: Start?
+
+        @inline(__always)
+        func run(_ block: Range<Int>, loadPanel: (UnsafePointer<Float>) -> (Vector, Vector)) {
+            func row(_ i: Int) -> UnsafePointer<Float> { x + min(i, rows - 1) * inputs }
+            let x0 = row(0), x1 = row(1), x2 = row(2), x3 = row(3), x4 = row(4), x5 = row(5)
+            var (a0, b0) = load(0), (a1, b1) = load(1), (a2, b2) = load(2)
+            var (a3, b3) = load(3), (a4, b4) = load(4), (a5, b5) = load(5)
+            for k in block {
+                cpo_prefetch(prefetch + k * outputs)
+                let (low, high) = loadPanel(weight + k * outputs)
+                var s = Vector(repeating: x0[k]); a0.addProduct(s, low); b0.addProduct(s, high)
+                s = Vector(repeating: x1[k]); a1.addProduct(s, low); b1.addProduct(s, high)
+                s = Vector(repeating: x2[k]); a2.addProduct(s, low); b2.addProduct(s, high)
+                s = Vector(repeating: x3[k]); a3.addProduct(s, low); b3.addProduct(s, high)
+                s = Vector(repeating: x4[k]); a4.addProduct(s, low); b4.addProduct(s, high)
+                s = Vector(repeating: x5[k]); a5.addProduct(s, low); b5.addProduct(s, high)
+            }
+            store(0, a0, b0); store(1, a1, b1); store(2, a2, b2)
+            store(3, a3, b3); store(4, a4, b4); store(5, a5, b5)
+        }
+
+        @inline(__always) private func load(_ row: Int) -> (Vector, Vector) {
+            guard row < rows else { return (Vector(), Vector()) }
+            let v = start?.vector(row: firstRow + row, column: column, lanes: columns)
+                ?? VectorMath.load(out + row * outputs, lanes: columns, fill: 0)
+            return (v.lowHalf, v.highHalf)
+        }
+
+        @inline(__always) private func store(_ row: Int, _ low: Vector, _ high: Vector) {
+            guard row < rows else { return }
+            VectorMath.store(SIMD16(lowHalf: low, highHalf: high), out + row * outputs, lanes: columns)
+        }
+    }
+
+    /// W is [outputs, inputs] (the tied LM head): each thread takes a range of weight rows; a tile
+    /// is 2 rows of inp against 4 weight rows, 8 inputs at a time, each accumulator holding 8 lane
+    /// sums that are added up at the end.
+    private func outputMajor(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>, start: Start) {
+        let rows = rows, inputs = inputs, outputs = outputs
+        let tileRows = Self.rowsPerOutputMajorTile, tileWeights = Self.weightRowsPerTile
+        let weightTiles = (outputs + tileWeights - 1) / tileWeights
+        Parallel.forEachChunk(weightTiles, workPerItem: rows * inputs * tileWeights) { tileRange in
+            for weightTile in tileRange {
+                let firstWeight = weightTile * tileWeights
+                let weights = min(tileWeights, outputs - firstWeight)
+                func weightRow(_ j: Int) -> UnsafePointer<Float> { weight + (firstWeight + min(j, weights - 1)) * inputs }
+                let w0 = weightRow(0), w1 = weightRow(1), w2 = weightRow(2), w3 = weightRow(3)
+                // Weight rows are contiguous: the tile `prefetchDistance` ahead is one run of 4 · inputs
+                // floats, fetched 32 floats (two lines) per step of the first row tile.
+                let aheadRow = firstWeight + Self.prefetchDistance * tileWeights
+                let ahead = aheadRow + tileWeights <= outputs ? weight + aheadRow * inputs : w0
+                for firstRow in stride(from: 0, to: rows, by: tileRows) {
+                    let tileRowCount = min(tileRows, rows - firstRow)
+                    func row(_ i: Int) -> UnsafePointer<Float> { inp + (firstRow + min(i, tileRowCount - 1)) * inputs }
+                    let x0 = row(0), x1 = row(1)
+                    let prefetch = firstRow == 0 ? ahead : w0, prefetchStride = firstRow == 0 ? tileWeights : 0
+                    var a00 = Vector(), a01 = Vector(), a02 = Vector(), a03 = Vector()
+                    var a10 = Vector(), a11 = Vector(), a12 = Vector(), a13 = Vector()
+                    func step(_ k: Int, _ load: (UnsafePointer<Float>) -> Vector) {
+                        let u0 = load(w0 + k), u1 = load(w1 + k), u2 = load(w2 + k), u3 = load(w3 + k)
+                        var x = load(x0 + k); a00.addProduct(x, u0); a01.addProduct(x, u1); a02.addProduct(x, u2); a03.addProduct(x, u3)
+                        x = load(x1 + k); a10.addProduct(x, u0); a11.addProduct(x, u1); a12.addProduct(x, u2); a13.addProduct(x, u3)
+                    }
+                    var k = 0
+                    while k + Vector.scalarCount <= inputs {
+                        cpo_prefetch(prefetch + prefetchStride * k)
+                        cpo_prefetch(prefetch + prefetchStride * k + 16)
+                        step(k, Self.load)
+                        k += Vector.scalarCount
+                    }
+                    if k < inputs {
+                        let lanes = inputs - k
+                        step(k) { p in
+                            var v = Vector()
+                            for lane in 0..<lanes { v[lane] = p[lane] }
+                            return v
+                        }
+                    }
+                    func store(_ i: Int, _ sums: (Vector, Vector, Vector, Vector)) {
+                        guard i < tileRowCount else { return }
+                        let o = out + (firstRow + i) * outputs + firstWeight
+                        func add(_ j: Int, _ sum: Vector) {
+                            if j < weights { o[j] = start.value(row: firstRow + i, column: firstWeight + j) + Self.sum(sum) }
+                        }
+                        add(0, sums.0); add(1, sums.1); add(2, sums.2); add(3, sums.3)
+                    }
+                    store(0, (a00, a01, a02, a03)); store(1, (a10, a11, a12, a13))
+                }
+            }
+        }
+    }
+
+    @inline(__always) private static func load(_ p: UnsafePointer<Float>) -> Vector {
+        UnsafeRawPointer(p).loadUnaligned(as: Vector.self)
+    }
+
+    /// The lanes added pairwise, halves first.
+    @inline(__always) private static func sum(_ v: Vector) -> Float {
+        let four = v.lowHalf + v.highHalf, two = four.lowHalf + four.highHalf
+        return two[0] + two[1]
+    }
+}

@@ -1,0 +1,31 @@
+import XCTest
+@testable import CPOKit
+
+final class GeneratorBenchmarkTests: XCTestCase {
+    private let config = GPT2Config(vocabularySize: 50, maxPositions: 32, channels: 32, layers: 1, heads: 2)
+
+    func testEveryRowGeneratesAllTokensAndFiguresAreConsistent() throws {
+        let result = try GenerateBenchmark.run(config: config, batchSize: 3, promptLength: 4, newTokens: 6, repeats: 1,
+                                               peakShapes: [(64, 64, 64)])
+        XCTAssertGreaterThan(result.generateSeconds, 0)
+        XCTAssertLessThanOrEqual(result.prefillSeconds, result.generateSeconds)
+        XCTAssertEqual(result.newTokensPerSecond, 18 / result.generateSeconds, accuracy: 1e-9)
+        XCTAssertEqual(result.millisecondsPerDecodeStep, 1000 * result.decodeSeconds / 5, accuracy: 1e-9)
+        XCTAssertGreaterThan(result.peak.peak.gflops, 0)
+    }
+
+    func testDecodeFLOPsGrowWithRowsAndCacheLength() {
+        let one = GenerateBenchmark.decodeStepFLOPs(config, rows: 1, position: 10)
+        XCTAssertEqual(GenerateBenchmark.decodeStepFLOPs(config, rows: 4, position: 10), 4 * one, accuracy: 1e-6)
+        // One more cached key costs q·k and p·v: 2 multiply-adds per channel per layer.
+        XCTAssertEqual(GenerateBenchmark.decodeStepFLOPs(config, rows: 1, position: 11) - one, 4 * 32, accuracy: 1e-6)
+        // The block weights (12 C² per layer) and the LM head (V·C), 2 FLOPs per weight.
+        XCTAssertEqual(GenerateBenchmark.decodeStepFLOPs(config, rows: 1, position: -1), 2 * (12 * 32 * 32 + 50 * 32), accuracy: 1e-6)
+    }
+
+    func testPromptAndNewTokensMustFitTheContext() {
+        XCTAssertThrowsError(try GenerateBenchmark.run(config: config, batchSize: 1, promptLength: 30, newTokens: 3, peakShapes: [])) {
+            XCTAssertEqual(($0 as? OptionError)?.option, "prompt-len + new-tokens")
+        }
+    }
+}
