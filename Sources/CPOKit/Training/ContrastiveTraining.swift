@@ -77,14 +77,19 @@ public final class ContrastiveTraining: TrainingObjective {
             let freeReference: [Double?] = rows.map { row in
                 row.candidate == 0 ? nil : made[NegativeSlot(step: step, example: row.example, candidate: row.candidate)]!.referenceLogProb
             }
-            let needsReferencePass = options.rankNegatives || freeReference.contains { $0 == nil }
-            let referenceScores = needsReferencePass
-                ? try CandidateScorer(model: reference, padding: padding).score(rows, poolHiddenStates: options.rankNegatives) : nil
+            // π_ref runs over the rows whose score sampling did not already give, or over all of them
+            // when ranking needs its hidden states.
+            let referenceRows = rows.indices.filter { options.rankNegatives || freeReference[$0] == nil }
+            let referenceScores = try CandidateScorer(model: reference, padding: padding)
+                .score(referenceRows.map { rows[$0] }, poolHiddenStates: options.rankNegatives)
+            var referenceLogProbs = freeReference
+            for (i, row) in referenceRows.enumerated() { referenceLogProbs[row] = referenceScores.logProbs[i] }
+            let pooled = options.rankNegatives ? referenceScores.pooledHiddenStates : []
             referenceSeconds += lap()
 
             let scorer = CandidateScorer(model: policy, padding: padding)
             let policyScores = try scorer.score(rows)
-            let scores = try gatherScores(rows: rows, policy: policyScores, reference: referenceScores, freeReference: freeReference,
+            let scores = try gatherScores(rows: rows, policy: policyScores, reference: referenceLogProbs.map { $0! }, pooled: pooled,
                                           examples: examples)
             let perExample = micro.map { e -> ExampleCandidates in
                 let candidates = (0 ..< candidateCount).map { scores[CandidateKey(example: e, candidate: $0)]! }
@@ -133,7 +138,7 @@ public final class ContrastiveTraining: TrainingObjective {
     /// All-gathers within the data group the scores of every rank's rows, so every shard holds all K
     /// candidates of each example of the micro-batch. Each row travels as [example, candidate, s_θ,
     /// s_ref, mean token log-prob, duplicate, pooled hidden state…].
-    private func gatherScores(rows: [CandidateRow], policy: CandidateScores, reference: CandidateScores?, freeReference: [Double?],
+    private func gatherScores(rows: [CandidateRow], policy: CandidateScores, reference: [Double], pooled: [[Float]],
                               examples: [InstructionExample]) throws -> [CandidateKey: CandidateScore] {
         let pooledWidth = options.rankNegatives ? self.policy.config.channels : 0
         let width = 6 + pooledWidth
@@ -141,9 +146,9 @@ public final class ContrastiveTraining: TrainingObjective {
         local.reserveCapacity(rows.count * width)
         for (i, row) in rows.enumerated() {
             let duplicate = row.candidate > 0 && row.continuation == examples[row.example].responseIDs
-            local += [Double(row.example), Double(row.candidate), policy.logProbs[i], freeReference[i] ?? reference!.logProbs[i],
+            local += [Double(row.example), Double(row.candidate), policy.logProbs[i], reference[i],
                       policy.meanTokenLogProbs[i], duplicate ? 1 : 0]
-            if pooledWidth > 0 { local += reference!.pooledHiddenStates[i].map(Double.init) }
+            if pooledWidth > 0 { local += pooled[i].map(Double.init) }
         }
         var scores: [CandidateKey: CandidateScore] = [:]
         for part in try layout.group.allGatherVariable(local) {
