@@ -12,7 +12,8 @@ struct BenchAllReduceCommand: ParsableCommand {
             carries in a ring all-reduce. Times are the slowest rank's.
             """)
 
-    @Option(help: "Size the buffer as this preset's gradients: \(GPT2Config.presetNames.joined(separator: ", ")).") var preset = "gpt2-124m"
+    /// Sizes the buffer as this model's gradients.
+    @OptionGroup var model: BenchModelOptions
     @Option(help: "Floats in the buffer (instead of --preset).") var floats: Int?
     @Option(help: "Bucket size in MiB: the buffer is summed in pieces of at most this.")
     var bucketMib = Double(MPICommunicator.defaultBucketBytes) / Double(1 << 20)
@@ -23,7 +24,7 @@ struct BenchAllReduceCommand: ParsableCommand {
         guard iterations >= 1 else { throw ValidationError("--iterations must be at least 1") }
         let bucketBytes = Int(bucketMib * Double(1 << 20))
         guard bucketBytes >= MemoryLayout<Float>.stride else { throw ValidationError("--bucket-mib must hold at least one float") }
-        let count = try floats ?? AllReduceBenchmark.gradientFloats(GPT2Config.preset(preset, vocabularySize: preset == "gpt2-124m" ? 50257 : 257))
+        let count = try floats ?? AllReduceBenchmark.gradientFloats(model.config())
         guard count >= 1 else { throw ValidationError("--floats must be at least 1") }
 
         let world = try MPICommunicator.world(bucketBytes: bucketBytes)

@@ -8,8 +8,7 @@ struct BenchCPOCommand: ParsableCommand {
         abstract: "Time CPO training steps, split into negative generation, reference scoring, forward/backward and optimizer.",
         discussion: "Random weights, random prompt and response tokens; AN samples are drawn from π_ref as in training.")
 
-    @Option(help: "Model preset: \(GPT2Config.presetNames.joined(separator: ", ")).") var preset = "gpt2-124m"
-    @Option(help: "Vocabulary size (default: 50257 for gpt2-124m, 257 otherwise).") var vocabularySize: Int?
+    @OptionGroup var model: BenchModelOptions
     @Option(help: "Examples per step.") var batchSize = 4
     @Option(help: "Candidates per example (ground truth + K − 1 negatives).") var numCandidates = 4
     @Option(help: "Negatives: an, bn, mn, tn or a mix.") var negatives = "an"
@@ -25,7 +24,7 @@ struct BenchCPOCommand: ParsableCommand {
             throw ValidationError("--steps, --batch-size, --prompt-len and --response-len must be at least 1")
         }
         try threadOptions.apply()
-        let config = try GPT2Config.preset(preset, vocabularySize: vocabularySize ?? (preset == "gpt2-124m" ? 50257 : 257))
+        let config = try model.config()
         var options = TrainingOptions()
         options.objective = "cpo"
         options.batchSize = batchSize
@@ -38,12 +37,12 @@ struct BenchCPOCommand: ParsableCommand {
         let r = try CPOStepBenchmark.run(config: config, options: options, promptLength: promptLen, responseLength: responseLen, steps: steps)
         let ms = { (seconds: Double) in seconds * 1000 }
         try output.emit([
-            "preset": preset, "batch_size": batchSize, "num_candidates": numCandidates, "negatives": negatives, "threads": r.threads,
+            "preset": model.preset, "batch_size": batchSize, "num_candidates": numCandidates, "negatives": negatives, "threads": r.threads,
             "median_ms": ms(r.total), "sampling_ms": ms(r.sampling), "reference_ms": ms(r.reference),
             "forward_backward_ms": ms(r.forwardBackward), "optimizer_ms": ms(r.optimizer), "tokens_per_s": r.tokensPerSecond,
             "negative_length_mean": r.negativeLength, "peak_gflops": peak.peak.gflops,
         ], lines: [
-            "\(preset), \(batchSize) examples × K=\(numCandidates) (\(negatives)), prompt \(promptLen) + response \(responseLen) tokens, \(r.threads) threads, median of \(steps) steps:",
+            "\(model.preset), \(batchSize) examples × K=\(numCandidates) (\(negatives)), prompt \(promptLen) + response \(responseLen) tokens, \(r.threads) threads, median of \(steps) steps:",
             String(format: "  step %.0f ms = sampling %.0f + reference %.0f + forward/backward %.0f + optimizer %.0f", ms(r.total),
                    ms(r.sampling), ms(r.reference), ms(r.forwardBackward), ms(r.optimizer)),
             String(format: "  %.0f policy tokens/s; mean negative length %.1f; sgemm peak in this run %.1f GFLOP/s",

@@ -13,8 +13,7 @@ struct BenchGenerateCommand: ParsableCommand {
             matrix products: per row 2 · (block weights + LM head V·C) plus attention over the cache.
             """)
 
-    @Option(help: "Model preset: \(GPT2Config.presetNames.joined(separator: ", ")).") var preset = "gpt2-124m"
-    @Option(help: "Vocabulary size (default: 50257 for gpt2-124m, 257 otherwise).") var vocabularySize: Int?
+    @OptionGroup var model: BenchModelOptions
     @Option(help: "Prompts decoded together.") var batchSize = 16
     @Option(help: "Tokens per prompt.") var promptLen = 32
     @Option(help: "Tokens generated per prompt.") var newTokens = 64
@@ -27,8 +26,7 @@ struct BenchGenerateCommand: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
-        let vocabulary = vocabularySize ?? (preset == "gpt2-124m" ? 50257 : 257)
-        let config = try GPT2Config.preset(preset, vocabularySize: vocabulary)
+        let config = try model.config()
         let sampling = SamplingOptions(greedy: greedy, topK: topK, topP: topP)
         let r = try GenerateBenchmark.run(config: config, batchSize: batchSize, promptLength: promptLen, newTokens: newTokens,
                                           repeats: repeats, sampling: sampling)
@@ -36,14 +34,14 @@ struct BenchGenerateCommand: ParsableCommand {
         _ = getloadavg(&load, 3)
         let mode = greedy ? "greedy" : "sampling (top-k \(topK), top-p \(topP))"
         try output.emit([
-            "preset": preset, "batch_size": batchSize, "prompt_len": promptLen, "new_tokens": newTokens, "repeats": repeats,
+            "preset": model.preset, "batch_size": batchSize, "prompt_len": promptLen, "new_tokens": newTokens, "repeats": repeats,
             "threads": r.threads, "greedy": greedy, "top_k": topK, "top_p": Double(topP),
             "generate_ms": 1000 * r.generateSeconds, "new_tokens_per_s": r.newTokensPerSecond, "prefill_ms": 1000 * r.prefillSeconds,
             "decode_step_ms": r.millisecondsPerDecodeStep, "decode_gflop": r.decodeFLOPs / 1e9, "decode_gflops": r.decodeGFLOPs,
             "peak_gflops": r.peak.peak.gflops, "peak_fraction": r.shareOfPeak, "load_average_1m": load[0],
             "generate_cpu_s": r.generateCPUSeconds,
         ], lines: [
-            "\(preset), batch \(batchSize), prompt \(promptLen) + \(newTokens) new tokens, \(mode), \(r.threads) threads,"
+            "\(model.preset), batch \(batchSize), prompt \(promptLen) + \(newTokens) new tokens, \(mode), \(r.threads) threads,"
                 + " best of \(repeats):",
             String(format: "  %.0f new tokens/s (%.0f ms per generate call)", r.newTokensPerSecond, 1000 * r.generateSeconds),
             String(format: "  prefill %.1f ms, %.2f ms per decode step", 1000 * r.prefillSeconds, r.millisecondsPerDecodeStep),

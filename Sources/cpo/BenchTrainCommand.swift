@@ -8,8 +8,7 @@ struct BenchTrainCommand: ParsableCommand {
         abstract: "Time full MLE training steps (forward, backward, AdamW) on random tokens.",
         discussion: "GFLOP/s counts the model's matrix products (3 × forward, attention and LM head included).")
 
-    @Option(help: "Model preset: \(GPT2Config.presetNames.joined(separator: ", ")).") var preset = "gpt2-124m"
-    @Option(help: "Vocabulary size (default: 50257 for gpt2-124m, 257 otherwise).") var vocabularySize: Int?
+    @OptionGroup var model: BenchModelOptions
     @Option(help: "Sequences per step.") var batchSize = 4
     @Option(help: "Tokens per sequence.") var seqLen = 64
     @Option(help: "Timed steps (after one warm-up step); the median counts.") var steps = 5
@@ -19,16 +18,15 @@ struct BenchTrainCommand: ParsableCommand {
     func run() throws {
         guard batchSize >= 1, seqLen >= 1, steps >= 1 else { throw ValidationError("--batch-size, --seq-len and --steps must be at least 1") }
         try threadOptions.apply()
-        let vocabulary = vocabularySize ?? (preset == "gpt2-124m" ? 50257 : 257)
-        let config = try GPT2Config.preset(preset, vocabularySize: vocabulary)
+        let config = try model.config()
         guard seqLen <= config.maxPositions else { throw ValidationError("--seq-len \(seqLen) exceeds the preset's \(config.maxPositions) positions") }
         let r = try TrainStepBenchmark.run(config: config, batchSize: batchSize, length: seqLen, steps: steps)
         try output.emit([
-            "preset": preset, "batch_size": batchSize, "seq_len": seqLen, "steps": steps, "threads": r.threads,
+            "preset": model.preset, "batch_size": batchSize, "seq_len": seqLen, "steps": steps, "threads": r.threads,
             "median_ms": r.medianMilliseconds, "tokens_per_s": r.tokensPerSecond, "gflop_per_step": r.flopsPerStep / 1e9,
             "gflops": r.gflops, "peak_gflops": r.peak.peak.gflops, "peak_fraction": r.shareOfPeak,
         ], lines: [
-            "\(preset), batch \(batchSize) × \(seqLen) tokens, \(r.threads) threads, median of \(steps) steps:",
+            "\(model.preset), batch \(batchSize) × \(seqLen) tokens, \(r.threads) threads, median of \(steps) steps:",
             String(format: "  %.0f ms/step, %.0f tokens/s, %.1f GFLOP/step", r.medianMilliseconds, r.tokensPerSecond, r.flopsPerStep / 1e9),
             String(format: "  %.1f GFLOP/s = %.0f%% of the sgemm peak %.1f GFLOP/s measured in this run", r.gflops, 100 * r.shareOfPeak, r.peak.peak.gflops),
         ])
