@@ -44,6 +44,8 @@ final class SamplingTokenSamplerTests: XCTestCase {
     private let settings: [SamplingOptions] = [
         SamplingOptions(greedy: true), SamplingOptions(), SamplingOptions(temperature: 0.6), SamplingOptions(temperature: 1.7, topK: 20),
         SamplingOptions(topP: 0.9), SamplingOptions(temperature: 0.8, topK: 50, topP: 0.5), SamplingOptions(topK: 1),
+        // Hundreds of candidates, so the selection partitions rather than sorts them.
+        SamplingOptions(temperature: 1.2, topK: 300, topP: 0.95), SamplingOptions(temperature: 3, topP: 0.99),
     ]
 
     func testDrawsEqualTheReferenceRule() {

@@ -40,21 +40,22 @@ public struct TokenSampler: Sendable {
         return draws
     }
 
-    /// Scratch for one row: the weights, candidate ids, and a copy of the weights for selection.
+    /// Scratch for one row: the weights, candidate keys (`DecreasingWeightOrder`), and a copy of the
+    /// weights for selection.
     final class Workspace {
         let weights: UnsafeMutableBufferPointer<Float>
-        let candidates: UnsafeMutableBufferPointer<Int32>
+        let keys: UnsafeMutableBufferPointer<UInt64>
         let selection: UnsafeMutableBufferPointer<Float>
 
         init(vocabulary: Int) {
             weights = .allocate(capacity: vocabulary)
-            candidates = .allocate(capacity: vocabulary)
+            keys = .allocate(capacity: vocabulary)
             selection = .allocate(capacity: vocabulary)
         }
 
         deinit {
             weights.deallocate()
-            candidates.deallocate()
+            keys.deallocate()
             selection.deallocate()
         }
     }
@@ -74,26 +75,21 @@ public struct TokenSampler: Sendable {
         if options.topK == 0 || options.topK >= count, options.topP >= 1 {
             return result(Self.search(weights, count, target: random.nextUniformDouble() * mass))
         }
-        var candidates = workspace.candidates
-        if options.topK > 0 && options.topK < count {
-            candidates = largest(options.topK, of: weights, count, workspace: workspace)
-        } else {
-            for i in 0..<count { candidates[i] = Int32(i) }
-            candidates = UnsafeMutableBufferPointer(rebasing: candidates[0..<count])
-        }
+        var candidates = options.topK > 0 && options.topK < count
+            ? largest(options.topK, of: weights, count, workspace: workspace)
+            : all(weights, count, workspace: workspace, total: mass)
         if options.topP < 1 {
-            candidates = nucleus(options.topP, of: weights, among: candidates)
+            let total = options.topK > 0 && options.topK < count ? DecreasingWeightOrder.totalWeight(candidates) : mass
+            let kept = DecreasingWeightOrder.prefix(reaching: Double(options.topP) * total, inclusive: true, of: candidates)
+            candidates = UnsafeMutableBufferPointer(rebasing: candidates[0 ..< (kept ?? candidates.count)])
         }
-        var kept: Double = 0
-        for i in candidates { kept += Double(weights[Int(i)]) }
-        let target = random.nextUniformDouble() * kept
-        var cumulative: Double = 0
-        for i in candidates {
-            cumulative += Double(weights[Int(i)])
-            if cumulative > target { return result(Int(i)) }
+        let target = random.nextUniformDouble() * DecreasingWeightOrder.totalWeight(candidates)
+        if let n = DecreasingWeightOrder.prefix(reaching: target, inclusive: false, of: candidates) {
+            return result(DecreasingWeightOrder.id(candidates[n - 1]))
         }
         // Only rounding can leave the target unreached: take the last candidate with any weight.
-        return result(Int(candidates.last { weights[Int($0)] > 0 } ?? candidates.last!))
+        let last = candidates.filter { DecreasingWeightOrder.weight($0) > 0 }.min() ?? candidates[0]
+        return result(DecreasingWeightOrder.id(last))
     }
 
     /// Writes exp((x − shift) · scale) to `weights` and returns their sum, added block by block in
@@ -136,16 +132,35 @@ public struct TokenSampler: Sendable {
         (0..<count).first { x[$0] == value } ?? 0
     }
 
-    /// Ids of the k largest weights, in decreasing order (ties by id, for determinism).
-    private func largest(_ k: Int, of weights: UnsafePointer<Float>, _ count: Int, workspace: Workspace) -> UnsafeMutableBufferPointer<Int32> {
+    /// The k first tokens in decreasing-weight order, unordered.
+    private func largest(_ k: Int, of weights: UnsafePointer<Float>, _ count: Int, workspace: Workspace) -> UnsafeMutableBufferPointer<UInt64> {
         let threshold = kthLargest(k, of: weights, count, scratch: workspace)
-        let candidates = workspace.candidates
+        let keys = workspace.keys
         var kept = 0
-        for i in 0..<count where weights[i] > threshold { candidates[kept] = Int32(i); kept += 1 }
-        for i in 0..<count where kept < k && weights[i] == threshold { candidates[kept] = Int32(i); kept += 1 }
-        let chosen = UnsafeMutableBufferPointer(rebasing: candidates[0..<kept])
-        Self.sortByDecreasingWeight(chosen, weights)
-        return chosen
+        for i in 0..<count where weights[i] > threshold {
+            keys[kept] = DecreasingWeightOrder.key(id: i, weight: weights[i])
+            kept += 1
+        }
+        // Ties at the threshold go by id.
+        for i in 0..<count where kept < k && weights[i] == threshold {
+            keys[kept] = DecreasingWeightOrder.key(id: i, weight: weights[i])
+            kept += 1
+        }
+        return UnsafeMutableBufferPointer(rebasing: keys[0..<kept])
+    }
+
+    /// Every token as a candidate for top-p, less those it can never keep: a token whose weight is at
+    /// most (1 − p)/n of the total cannot be needed to reach p, since the n tokens at or below it
+    /// hold at most 1 − p.
+    private func all(_ weights: UnsafePointer<Float>, _ count: Int, workspace: Workspace, total: Double) -> UnsafeMutableBufferPointer<UInt64> {
+        let floor = (1 - Double(options.topP)) * total / Double(count)
+        let keys = workspace.keys
+        var kept = 0
+        for i in 0..<count where Double(weights[i]) > floor {
+            keys[kept] = DecreasingWeightOrder.key(id: i, weight: weights[i])
+            kept += 1
+        }
+        return UnsafeMutableBufferPointer(rebasing: keys[0..<kept])
     }
 
     /// The k-th largest weight, by quickselect over a copy.
@@ -165,38 +180,5 @@ public struct TokenSampler: Sendable {
             if target <= j { high = j } else if target >= i { low = i } else { break }
         }
         return values[target]
-    }
-
-    /// Decreasing weight, ties by increasing id: the order the truncated candidates are walked in.
-    private static func sortByDecreasingWeight(_ ids: UnsafeMutableBufferPointer<Int32>, _ weights: UnsafePointer<Float>) {
-        var ids = ids
-        ids.sort { a, b in
-            let wa = weights[Int(a)], wb = weights[Int(b)]
-            return wa != wb ? wa > wb : a < b
-        }
-    }
-
-    /// The smallest prefix of the candidates, by decreasing weight, whose share of their total
-    /// weight reaches p.
-    private func nucleus(_ p: Float, of weights: UnsafePointer<Float>, among candidates: UnsafeMutableBufferPointer<Int32>)
-        -> UnsafeMutableBufferPointer<Int32> {
-        var total: Double = 0
-        for i in candidates { total += Double(weights[Int(i)]) }
-        // A token whose weight is at most (1 − p)/n of the total cannot be needed to reach p, since
-        // the n candidates at or below it hold at most 1 − p: drop them before sorting.
-        let floor = (1 - Double(p)) * total / Double(candidates.count)
-        var kept = 0
-        for i in candidates.indices where Double(weights[Int(candidates[i])]) > floor {
-            candidates[kept] = candidates[i]
-            kept += 1
-        }
-        let sorted = UnsafeMutableBufferPointer(rebasing: candidates[0..<kept])
-        Self.sortByDecreasingWeight(sorted, weights)
-        var cumulative: Double = 0
-        for (n, i) in sorted.enumerated() {
-            cumulative += Double(weights[Int(i)])
-            if cumulative >= Double(p) * total { return UnsafeMutableBufferPointer(rebasing: sorted[0...n]) }
-        }
-        return sorted
     }
 }

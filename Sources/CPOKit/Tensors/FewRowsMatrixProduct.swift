@@ -16,8 +16,9 @@ struct FewRowsMatrixProduct {
     let outputs: Int
     let layout: WeightLayout
 
-    /// Above this many rows sgemm's packing pays for itself.
-    static let maximumRows = 32
+    /// Above this many rows sgemm's packing pays for itself (measured on GPT-2 124M's shapes: at 64
+    /// rows these kernels still take 6% less time than OpenBLAS, at 16 rows 40% less).
+    static let maximumRows = 64
 
     /// Rows per register tile: 6 rows × 16 columns (inputMajor, 12 accumulators) or 2 rows × 4
     /// weight rows (outputMajor, 8 accumulators, as 12 would spill) fit the 16 AVX registers. Tiles
