@@ -39,7 +39,8 @@ struct BenchGenerateCommand: ParsableCommand {
             "preset": preset, "batch_size": batchSize, "prompt_len": promptLen, "new_tokens": newTokens, "repeats": repeats,
             "threads": r.threads, "greedy": greedy, "top_k": topK, "top_p": Double(topP),
             "generate_ms": 1000 * r.generateSeconds, "new_tokens_per_s": r.newTokensPerSecond, "prefill_ms": 1000 * r.prefillSeconds,
-            "decode_step_ms": r.millisecondsPerDecodeStep, "decode_tokens_per_s": r.decodeTokensPerSecond, "decode_gflop": r.decodeFLOPs / 1e9, "decode_gflops": r.decodeGFLOPs,
+            "decode_step_ms": r.millisecondsPerDecodeStep, "decode_tokens_per_s": r.decodeTokensPerSecond,
+            "decode_gflop": r.decodeFLOPs / 1e9, "decode_gflops": r.decodeGFLOPs,
             "peak_gflops": r.peak.peak.gflops, "peak_fraction": r.shareOfPeak, "load_average_1m": load[0],
             "generate_cpu_s": r.generateCPUSeconds,
         ], lines: [
