@@ -37,14 +37,16 @@ struct BenchGenerateCommand: ParsableCommand {
             "preset": model.preset, "batch_size": batchSize, "prompt_len": promptLen, "new_tokens": newTokens, "repeats": repeats,
             "threads": r.threads, "greedy": greedy, "top_k": topK, "top_p": Double(topP),
             "generate_ms": 1000 * r.generateSeconds, "new_tokens_per_s": r.newTokensPerSecond, "prefill_ms": 1000 * r.prefillSeconds,
-            "decode_step_ms": r.millisecondsPerDecodeStep, "decode_gflop": r.decodeFLOPs / 1e9, "decode_gflops": r.decodeGFLOPs,
+            "decode_step_ms": r.millisecondsPerDecodeStep, "decode_tokens_per_s": r.decodeTokensPerSecond,
+            "decode_gflop": r.decodeFLOPs / 1e9, "decode_gflops": r.decodeGFLOPs,
             "peak_gflops": r.peak.peak.gflops, "peak_fraction": r.shareOfPeak, "load_average_1m": load[0],
             "generate_cpu_s": r.generateCPUSeconds,
         ], lines: [
             "\(model.preset), batch \(batchSize), prompt \(promptLen) + \(newTokens) new tokens, \(mode), \(r.threads) threads,"
                 + " best of \(repeats):",
             String(format: "  %.0f new tokens/s (%.0f ms per generate call)", r.newTokensPerSecond, 1000 * r.generateSeconds),
-            String(format: "  prefill %.1f ms, %.2f ms per decode step", 1000 * r.prefillSeconds, r.millisecondsPerDecodeStep),
+            String(format: "  prefill %.1f ms, %.2f ms per decode step (%.0f tokens/s after the prefill)", 1000 * r.prefillSeconds,
+                   r.millisecondsPerDecodeStep, r.decodeTokensPerSecond),
             String(format: "  decode %.1f GFLOP/s = %.0f%% of the sgemm peak %.1f GFLOP/s measured in this run", r.decodeGFLOPs,
                    100 * r.shareOfPeak, r.peak.peak.gflops),
             String(format: "  load average %.2f; the process kept %.1f of its %d threads busy", load[0],

@@ -11,6 +11,7 @@ final class GeneratorBenchmarkTests: XCTestCase {
         XCTAssertLessThanOrEqual(result.prefillSeconds, result.generateSeconds)
         XCTAssertEqual(result.newTokensPerSecond, 18 / result.generateSeconds, accuracy: 1e-9)
         XCTAssertEqual(result.millisecondsPerDecodeStep, 1000 * result.decodeSeconds / 5, accuracy: 1e-9)
+        XCTAssertEqual(result.decodeTokensPerSecond, 3 * 5 / result.decodeSeconds, accuracy: 1e-6 * result.decodeTokensPerSecond)
         XCTAssertGreaterThan(result.peak.peak.gflops, 0)
     }
 

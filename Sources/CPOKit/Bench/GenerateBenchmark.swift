@@ -28,6 +28,8 @@ public enum GenerateBenchmark {
         /// Decode steps: the generate time after the prefill, spread over the steps that ran the model.
         public var decodeSeconds: Double { max(generateSeconds - prefillSeconds, 0) }
         public var millisecondsPerDecodeStep: Double { 1000 * decodeSeconds / Double(max(newTokens - 1, 1)) }
+        /// The steady rate once the prompts are in the cache: one token per row per decode step.
+        public var decodeTokensPerSecond: Double { Double(batchSize) * 1000 / millisecondsPerDecodeStep }
         public var decodeGFLOPs: Double { decodeSeconds > 0 ? decodeFLOPs / decodeSeconds / 1e9 : 0 }
         public var shareOfPeak: Double { decodeGFLOPs / peak.peak.gflops }
     }

@@ -47,7 +47,8 @@ public struct Generator {
 
     /// The generation loop on `decoder` (one row per prompt), whose cache it refills. A row leaves
     /// the batch when it is done: later decode steps neither run nor store anything for it.
-    func generate(prompts: [[Int32]], options: SamplingOptions, streams: [SampleStream]?, decoder: GPT2Decoder) throws -> [Continuation] {
+    func generate(prompts: [[Int32]], options: SamplingOptions, streams: [SampleStream]?,
+                  decoder: GPT2Decoder) throws -> [Continuation] {
         let streams = streams ?? prompts.indices.map { SampleStream(example: $0) }
         precondition(streams.count == prompts.count, "one random stream per prompt")
         let sampler = TokenSampler(options: options)

@@ -133,7 +133,8 @@ public struct TokenSampler: Sendable {
     }
 
     /// The k first tokens in decreasing-weight order, unordered.
-    private func largest(_ k: Int, of weights: UnsafePointer<Float>, _ count: Int, workspace: Workspace) -> UnsafeMutableBufferPointer<UInt64> {
+    private func largest(_ k: Int, of weights: UnsafePointer<Float>, _ count: Int,
+                         workspace: Workspace) -> UnsafeMutableBufferPointer<UInt64> {
         let threshold = kthLargest(k, of: weights, count, scratch: workspace)
         let keys = workspace.keys
         var kept = 0
@@ -152,7 +153,8 @@ public struct TokenSampler: Sendable {
     /// Every token as a candidate for top-p, less those it can never keep: a token whose weight is at
     /// most (1 − p)/n of the total cannot be needed to reach p, since the n tokens at or below it
     /// hold at most 1 − p.
-    private func all(_ weights: UnsafePointer<Float>, _ count: Int, workspace: Workspace, total: Double) -> UnsafeMutableBufferPointer<UInt64> {
+    private func all(_ weights: UnsafePointer<Float>, _ count: Int, workspace: Workspace,
+                     total: Double) -> UnsafeMutableBufferPointer<UInt64> {
         let floor = (1 - Double(options.topP)) * total / Double(count)
         let keys = workspace.keys
         var kept = 0

@@ -85,7 +85,8 @@ struct FewRowsMatrixProduct {
                     for firstRow in stride(from: 0, to: rows, by: tileRows) {
                         // The first row tile brings the block's rows of a later panel into cache.
                         let tile = Tile(out: out + firstRow * outputs + column, outputs: outputs,
-                                        x: inp + firstRow * inputs, inputs: inputs, weight: weight + column, prefetch: weight + (firstRow == 0 ? ahead : column),
+                                        x: inp + firstRow * inputs, inputs: inputs, weight: weight + column,
+                                        prefetch: weight + (firstRow == 0 ? ahead : column),
                                         rows: min(tileRows, rows - firstRow), firstRow: firstRow, column: column, columns: width,
                                         start: blockStart == 0 ? start : nil)
                         if width == panelWidth {

@@ -14,7 +14,8 @@ struct Linear {
     let layout: WeightLayout
 
     /// `base` (the residual stream, when the layer's output is added onto it) and `bias` are
-    /// written into `out` first, so sgemm adds the product on top in the same pass.
+    /// written into `out` first, so sgemm adds the product on top in the same pass. A few rows (a
+    /// decode step) go to `FewRowsMatrixProduct` instead.
     func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
                  bias: UnsafePointer<Float>?, base: UnsafePointer<Float>? = nil) {
         if rows <= FewRowsMatrixProduct.maximumRows {
