@@ -35,12 +35,13 @@ public final class ContrastiveTraining: TrainingObjective {
         objective = try CPOObjective(beta: options.beta, loss: options.rankNegatives ? .ranked : .plain, nllWeight: options.nllWeight)
         let sampling = SamplingOptions(temperature: Float(options.temperature), topK: options.topK, topP: Float(options.topP),
                                        seed: options.seed)
+        let mix = try NegativeMix(parsing: options.negatives)
         negatives = try NegativeFactory(
-            options: NegativeOptions(mix: try NegativeMix(parsing: options.negatives), seed: options.seed, sampling: sampling,
+            options: NegativeOptions(mix: mix, seed: options.seed, sampling: sampling,
                                      sampleLength: options.maxNewTokens.map { .fixed($0) } ?? .groundTruthPlus(8),
                                      onPolicy: options.sampleFrom == "policy", meanfieldFraction: options.meanfieldFraction),
             reference: reference, policy: policy, endOfText: padding)
-        if try NegativeMix(parsing: options.negatives).kinds.contains(.bn), options.batchSize < options.numCandidates {
+        if mix.kinds.contains(.bn), options.batchSize < options.numCandidates {
             throw OptionError(option: "batch-size", value: "\(options.batchSize)",
                               allowed: "at least --num-candidates (\(options.numCandidates)) with BN negatives, so each example has K − 1 distinct others")
         }
