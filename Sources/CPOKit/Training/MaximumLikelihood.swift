@@ -14,16 +14,14 @@ public final class MaximumLikelihood: TrainingObjective {
     public func accumulateGradients(step: Int, batch: [Int], microBatches: Int) throws -> ObjectiveStep {
         let mine = Array(batch[layout.groupSlice(of: batch.count)])
         let batches = try mine.split(into: microBatches).map { try data.batch(Array($0), seqLen: seqLen, padding: padding) }
-        // Every target of the global batch weighs the same, whatever micro-batch or rank it falls in.
-        let targetCount = try communicator.allReduceSum(Double(batches.reduce(0) { $0 + $1.targetCount }))
-        let weight = targetCount > 0 ? Float(1 / targetCount) : 0
+        let meanLoss = try MeanTokenLoss(batches, communicator: communicator)
         var nllSum: Double = 0
         for batch in batches {
             try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             for value in model.nll { nllSum += Double(value) }
-            model.backward(lossWeights: batch.targets.map { $0 == TrainingBatch.ignoredTarget ? 0 : weight })
+            model.backward(lossWeights: meanLoss.lossWeights(batch))
         }
-        let loss = try communicator.allReduceSum(nllSum) / max(targetCount, 1)
+        let loss = try meanLoss.loss(nllSum: nllSum)
         return ObjectiveStep(loss: loss, tokens: batches.reduce(0) { $0 + $1.rows * $1.length })
     }
 }

@@ -24,8 +24,7 @@ public final class ParallelScheduledSampling: TrainingObjective {
         let microSize = mine.count / microBatches
         let places = stride(from: mine.lowerBound, to: mine.upperBound, by: microSize).map { $0 ..< $0 + microSize }
         let batches = try places.map { try data.batch(Array(batch[$0]), seqLen: seqLen, padding: padding) }
-        let targetCount = try communicator.allReduceSum(Double(batches.reduce(0) { $0 + $1.targetCount }))
-        let weight = targetCount > 0 ? Float(1 / targetCount) : 0
+        let meanLoss = try MeanTokenLoss(batches, communicator: communicator)
         let sampler = TokenSampler(options: SamplingOptions())
         let vocabulary = model.config.vocabularySize
         var nllSum: Double = 0, replaced = 0, replaceable = 0
@@ -50,9 +49,9 @@ public final class ParallelScheduledSampling: TrainingObjective {
             }
             try model.forward(tokens: mixed, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             for value in model.nll { nllSum += Double(value) }
-            model.backward(lossWeights: batch.targets.map { $0 == TrainingBatch.ignoredTarget ? 0 : weight })
+            model.backward(lossWeights: meanLoss.lossWeights(batch))
         }
-        let loss = try communicator.allReduceSum(nllSum) / max(targetCount, 1)
+        let loss = try meanLoss.loss(nllSum: nllSum)
         return ObjectiveStep(loss: loss, tokens: 2 * batches.reduce(0) { $0 + $1.rows * $1.length },
                              metrics: ["pss_replaced_fraction": Double(replaced) / Double(max(replaceable, 1))])
     }
