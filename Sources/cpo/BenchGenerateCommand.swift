@@ -10,7 +10,9 @@ struct BenchGenerateCommand: ParsableCommand {
             Every row generates exactly --new-tokens tokens (no end-of-text token is given to the generator). \
             tokens/s counts the whole generate call, prefill included; a decode step is the time after the \
             prefill divided by the new-tokens − 1 steps that run the model. GFLOP/s counts a decode step's \
-            matrix products: per row 2 · (block weights + LM head V·C) plus attention over the cache.
+            matrix products: per row 2 · (block weights + LM head V·C) plus attention over the cache. \
+            As in `cpo generate`, one generator serves every run: timed runs reuse the warm-up's decoder \
+            memory and pack the weights into it again, which they count.
             """)
 
     @OptionGroup var model: BenchModelOptions

@@ -34,6 +34,20 @@ final class GeneratorCacheTests: XCTestCase {
         return result
     }
 
+    /// A generator packs the weights into its last decoder's memory on every call: after an
+    /// update of the weights, and for more or fewer rows, it must give what a new generator gives.
+    func testAReusedGeneratorFollowsWeightUpdatesAndBatchShapes() throws {
+        let model = try model()
+        let options = SamplingOptions(temperature: 0.8, maxNewTokens: 6, seed: 5)
+        let generator = Generator(model: model, endOfText: endOfText)
+        _ = try generator.generate(prompts: prompts, options: options)
+        for i in 0..<model.parameters.count { model.parameters[i] *= 1.25 }
+        for batch in [prompts, Array(prompts.prefix(2)), prompts + prompts] {
+            XCTAssertEqual(try generator.generate(prompts: batch, options: options),
+                           try Generator(model: model, endOfText: endOfText).generate(prompts: batch, options: options))
+        }
+    }
+
     func testCachedSamplingEqualsFullRecomputation() throws {
         let model = try model()
         let generator = Generator(model: model, endOfText: endOfText)

@@ -49,6 +49,27 @@ final class GeneratorDecodeProductTests: XCTestCase {
         }
     }
 
+    /// A decoder reads W packed in panels: the products must be bit for bit those from W itself,
+    /// for every tile height (1–6 rows, split near-evenly above 6), a partial last panel, and inputs
+    /// past the 256-row block the strided path uses.
+    func testPackedPanelsGiveTheSameBitsAsTheWeightItself() {
+        for (rows, inputs, outputs) in [(1, 300, 40), (2, 19, 16), (3, 8, 33), (4, 260, 64), (5, 31, 17), (6, 64, 48),
+                                         (7, 9, 16), (13, 257, 50), (16, 40, 48), (64, 12, 20)] {
+            let inp = values(rows * inputs, seed: 9), weight = values(inputs * outputs, seed: 10)
+            let base = values(rows * outputs, seed: 11), bias = values(outputs, seed: 12)
+            var packed = [Float](repeating: .nan, count: FewRowsMatrixProduct.packedCount(inputs: inputs, outputs: outputs))
+            FewRowsMatrixProduct.packPanels(weight, layout: .inputMajor, inputs: inputs, outputs: outputs, into: &packed)
+            let product = FewRowsMatrixProduct(rows: rows, inputs: inputs, outputs: outputs, layout: .inputMajor)
+            var strided = [Float](repeating: .nan, count: rows * outputs), fromPanels = strided
+            product.forward(out: &strided, inp: inp, weight: weight, bias: bias, base: base)
+            product.forward(out: &fromPanels, inp: inp, weight: weight, panels: packed, bias: bias, base: base)
+            XCTAssertEqual(fromPanels.map(\.bitPattern), strided.map(\.bitPattern), "\(rows)×\(inputs)→\(outputs)")
+            let want = reference(inp, weight, base: (0..<rows * outputs).map { base[$0] + bias[$0 % outputs] }, rows: rows,
+                                 inputs: inputs, outputs: outputs, layout: .inputMajor)
+            XCTAssertLessThan(maxAbsoluteDifference(fromPanels, want), 1e-5 * Float(inputs).squareRoot(), "\(rows)×\(inputs)→\(outputs)")
+        }
+    }
+
     func testRowResultsDoNotDependOnTheOtherRowsOrTheThreadCount() {
         let rows = 11, inputs = 70, outputs = 530 // enough work to split over threads
         let inp = values(rows * inputs, seed: 4), weight = values(inputs * outputs, seed: 5)

@@ -5,7 +5,8 @@ import Foundation
 /// the decode rate to the machine's sgemm peak measured in the same run.
 ///
 /// Every row generates exactly `newTokens` tokens: the generator is given no end-of-text token (id
-/// −1, which no sampler can draw), so no row stops early and every run does the same work.
+/// −1, which no sampler can draw), so no row stops early and every run does the same work. One
+/// generator serves all runs, so the timed ones reuse the warm-up's decoder memory (see `Generator`).
 public enum GenerateBenchmark {
     public struct Result: Sendable {
         public let batchSize: Int

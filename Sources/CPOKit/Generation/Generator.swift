@@ -23,9 +23,18 @@ public struct SampleStream: Sendable, Hashable {
 
 /// Autoregressive generation for a batch of prompts: one KV-cached decoder over all rows, so each
 /// new token of the batch is a set of matrix–matrix products, and finished rows cost nothing.
+///
+/// A generator keeps its last decoder's memory (cache and packed weights, about the model's size)
+/// for the next call, which packs the current weights into it: keep one generator for a series
+/// of calls, and drop it to give the memory back.
 public struct Generator {
     public let model: GPT2
     public let endOfText: Int32
+    private let lastDecoder = LastDecoder()
+
+    private final class LastDecoder: @unchecked Sendable {
+        var decoder: GPT2Decoder?
+    }
 
     public init(model: GPT2, endOfText: Int32) {
         self.model = model
@@ -41,8 +50,9 @@ public struct Generator {
         try options.validate()
         guard !prompts.isEmpty else { return [] }
         let capacity = min(model.config.maxPositions, prompts.map(\.count).max()! + options.maxNewTokens)
-        return try generate(prompts: prompts, options: options, streams: streams,
-                            decoder: GPT2Decoder(model: model, rows: prompts.count, capacity: capacity))
+        let decoder = GPT2Decoder(model: model, rows: prompts.count, capacity: capacity, reusing: lastDecoder.decoder)
+        lastDecoder.decoder = decoder
+        return try generate(prompts: prompts, options: options, streams: streams, decoder: decoder)
     }
 
     /// The generation loop on `decoder` (one row per prompt), whose cache it refills. A row leaves

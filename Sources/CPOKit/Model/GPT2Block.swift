@@ -21,20 +21,24 @@ struct GPT2Block {
     }
 
     /// Runs the block on the residual stream `input`; its output is `act.residualAfterMLP`.
-    /// `attend` fills `act.attention` from `act.qkv`.
-    func forward(_ w: GPT2Tensors.Block, _ act: GPT2Activations.Block, input: UnsafePointer<Float>, attend: () -> Void) {
+    /// `attend` fills `act.attention` from `act.qkv`. `panels`, the block's matrices packed for few
+    /// rows, serve the products when the rows are few.
+    func forward(_ w: GPT2Tensors.Block, panels: GPT2PanelWeights.Block? = nil, _ act: GPT2Activations.Block,
+                 input: UnsafePointer<Float>, attend: () -> Void) {
         norm.forward(out: act.norm1.pointer, mean: act.norm1Mean.pointer, rstd: act.norm1Rstd.pointer, inp: input,
                      weight: w[.norm1Weight], bias: w[.norm1Bias])
-        qkv.forward(out: act.qkv.pointer, inp: act.norm1.pointer, weight: w[.attentionWeight], bias: w[.attentionBias])
+        qkv.forward(out: act.qkv.pointer, inp: act.norm1.pointer, weight: w[.attentionWeight], panels: panels?[.attentionWeight],
+                    bias: w[.attentionBias])
         attend()
         attentionProjection.forward(out: act.residualAfterAttention.pointer, inp: act.attention.pointer,
-                                    weight: w[.attentionProjectionWeight], bias: w[.attentionProjectionBias], base: input)
+                                    weight: w[.attentionProjectionWeight], panels: panels?[.attentionProjectionWeight],
+                                    bias: w[.attentionProjectionBias], base: input)
         norm.forward(out: act.norm2.pointer, mean: act.norm2Mean.pointer, rstd: act.norm2Rstd.pointer,
                      inp: act.residualAfterAttention.pointer, weight: w[.norm2Weight], bias: w[.norm2Bias])
-        mlp.forward(out: act.mlp.pointer, inp: act.norm2.pointer, weight: w[.mlpWeight], bias: w[.mlpBias])
+        mlp.forward(out: act.mlp.pointer, inp: act.norm2.pointer, weight: w[.mlpWeight], panels: panels?[.mlpWeight], bias: w[.mlpBias])
         gelu.forward(out: act.mlpActivated.pointer, inp: act.mlp.pointer)
         mlpProjection.forward(out: act.residualAfterMLP.pointer, inp: act.mlpActivated.pointer, weight: w[.mlpProjectionWeight],
-                              bias: w[.mlpProjectionBias], base: act.residualAfterAttention.pointer)
+                              panels: panels?[.mlpProjectionWeight], bias: w[.mlpProjectionBias], base: act.residualAfterAttention.pointer)
     }
 
     /// Given `a.dResidual` = ∂L/∂(block output), adds the block's parameter gradients to `g` and

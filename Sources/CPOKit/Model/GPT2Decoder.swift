@@ -2,7 +2,11 @@
 /// `decode` appends one token per unfinished row and returns next-token logits. Every step is a
 /// batch of matrix–matrix products over the rows it advances; finished rows cost nothing.
 ///
-/// The cache holds keys and values of every layer: 2 · layers · rows · capacity · C floats.
+/// The cache holds keys and values of every layer: 2 · layers · rows · capacity · C floats. Decode
+/// steps read the weight matrices from a packed copy made when the decoder is (`GPT2PanelWeights`,
+/// the size of the model): a decoder serves the weights the model had at its creation. A new
+/// decoder can take over an old one's memory (`reusing:`), as fresh pages cost more than the
+/// copy itself (0.5 GB of them took 0.3 s here).
 public final class GPT2Decoder {
     public let model: GPT2
     public let rows: Int
@@ -14,6 +18,7 @@ public final class GPT2Decoder {
     private let keys: [FloatBuffer]
     private let values: [FloatBuffer]
     private let logits: FloatBuffer
+    private let panels: GPT2PanelWeights
     /// Per-step buffers for the tokens being run, grown on demand.
     private var scratch: Scratch?
 
@@ -34,7 +39,10 @@ public final class GPT2Decoder {
         }
     }
 
-    public init(model: GPT2, rows: Int, capacity: Int? = nil) {
+    /// `previous`, a decoder of a model with the same config that is not used again, gives its
+    /// buffers to this one where they are large enough; its packed weights are overwritten with
+    /// `model`'s. The cache needs no clearing: a query reads only the positions its row has written.
+    public init(model: GPT2, rows: Int, capacity: Int? = nil, reusing previous: GPT2Decoder? = nil) {
         let config = model.config
         let capacity = capacity ?? config.maxPositions
         precondition(rows >= 1 && (1...config.maxPositions).contains(capacity), "a decoder needs rows ≥ 1 and 1 ≤ capacity ≤ n_positions")
@@ -42,9 +50,13 @@ public final class GPT2Decoder {
         self.rows = rows
         self.capacity = capacity
         lengths = Array(repeating: 0, count: rows)
-        keys = (0..<config.layers).map { _ in FloatBuffer(count: rows * capacity * config.channels) }
-        values = (0..<config.layers).map { _ in FloatBuffer(count: rows * capacity * config.channels) }
-        logits = FloatBuffer(count: rows * config.vocabularySize)
+        let previous = previous?.model.config == config ? previous : nil
+        func buffer(_ count: Int, _ old: FloatBuffer?) -> FloatBuffer { old.flatMap { $0.count >= count ? $0 : nil } ?? FloatBuffer(count: count) }
+        keys = (0..<config.layers).map { buffer(rows * capacity * config.channels, previous?.keys[$0]) }
+        values = (0..<config.layers).map { buffer(rows * capacity * config.channels, previous?.values[$0]) }
+        logits = buffer(rows * config.vocabularySize, previous?.logits)
+        panels = GPT2PanelWeights(model: model, reusing: previous?.panels)
+        scratch = previous.flatMap { $0.rows >= rows ? $0.scratch : nil }
     }
 
     /// Empties the cache, runs one non-empty prompt per row and returns each row's next-token
@@ -103,7 +115,7 @@ public final class GPT2Decoder {
             positions.withUnsafeBufferPointer { positions in
                 for (layer, weights) in w.blocks.enumerated() {
                     // The block reads its input before it writes its output, so one buffer serves as both.
-                    block.forward(weights, act, input: act.residualAfterMLP.pointer) {
+                    block.forward(weights, panels: panels.blocks[layer], act, input: act.residualAfterMLP.pointer) {
                         attention.forward(out: act.attention.pointer, qkv: act.qkv.pointer, count: count, rows: entryRows.baseAddress!,
                                           positions: positions.baseAddress!, keys: keys[layer].pointer, values: values[layer].pointer)
                     }
@@ -121,7 +133,7 @@ public final class GPT2Decoder {
         let inPlace = outputs.count == rows && outputs.indices.allSatisfy { entryRows[outputs[$0]] == $0 }
         Linear(rows: outputs.count, inputs: c, outputs: vocabulary, layout: .outputMajor)
             .forward(out: inPlace ? logits.pointer : s.selectedLogits.pointer, inp: s.finalNorm.pointer, weight: w.tokenEmbedding,
-                     bias: nil)
+                     panels: panels.head, bias: nil)
         if !inPlace {
             for (i, entry) in outputs.enumerated() {
                 (logits.pointer + entryRows[entry] * vocabulary).update(from: s.selectedLogits.pointer + i * vocabulary, count: vocabulary)

@@ -1,17 +1,36 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// An owned, 64-byte aligned, zero-initialised array of Float.
 ///
 /// Parameters, gradients and optimizer moments each live in one of these, so that a checkpoint,
 /// an all-reduce or an ensemble is a single pass over contiguous memory.
+///
+/// Buffers of 2 MB and more are mapped straight from the kernel, which hands out zeroed pages, and
+/// asked for transparent huge pages: a decoder's 0.5 GB copy of GPT-2's weights then costs 250
+/// page faults instead of 120 000, and the strided weight reads of the kernels fewer TLB misses.
 public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
+    /// The whole mapping behind a large buffer (its start and length), nil for a small one.
+    private let mapping: (start: UnsafeMutableRawPointer, length: Int)?
+
+    private static let hugePage = 2 << 20
 
     public init(count: Int) {
         precondition(count >= 0, "FloatBuffer count must be non-negative")
         self.count = count
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(count, 1) * MemoryLayout<Float>.stride, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
-        pointer.initialize(repeating: 0, count: max(count, 1))
+        let bytes = max(count, 1) * MemoryLayout<Float>.stride
+        if bytes >= Self.hugePage, let (start, length, aligned) = Self.mapHugePages(bytes) {
+            mapping = (start, length)
+            pointer = aligned.bindMemory(to: Float.self, capacity: count)
+        } else {
+            mapping = nil
+            let raw = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+            pointer = raw.bindMemory(to: Float.self, capacity: max(count, 1))
+            pointer.initialize(repeating: 0, count: max(count, 1))
+        }
     }
 
     public convenience init(_ values: [Float]) {
@@ -19,7 +38,21 @@ public final class FloatBuffer: @unchecked Sendable {
         values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }
     }
 
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
+    deinit {
+        if let mapping { munmap(mapping.start, mapping.length) } else { UnsafeMutableRawPointer(pointer).deallocate() }
+    }
+
+    /// An anonymous mapping with room to start `bytes` on a huge-page boundary, or nil when the
+    /// kernel refuses (the caller then allocates normally).
+    private static func mapHugePages(_ bytes: Int) -> (start: UnsafeMutableRawPointer, length: Int, aligned: UnsafeMutableRawPointer)? {
+        let length = (bytes + hugePage - 1) / hugePage * hugePage + hugePage
+        guard let start = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              start != MAP_FAILED else { return nil }
+        let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: start) + hugePage - 1) / hugePage * hugePage)!
+        // Advice only: where huge pages are off the buffer still works with small ones.
+        _ = madvise(aligned, length - (aligned - start), MADV_HUGEPAGE)
+        return (start, length, aligned)
+    }
 
     public var buffer: UnsafeMutableBufferPointer<Float> { UnsafeMutableBufferPointer(start: pointer, count: count) }
 

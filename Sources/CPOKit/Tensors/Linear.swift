@@ -15,12 +15,13 @@ struct Linear {
 
     /// `base` (the residual stream, when the layer's output is added onto it) and `bias` are
     /// written into `out` first, so sgemm adds the product on top in the same pass. A few rows (a
-    /// decode step) go to `FewRowsMatrixProduct` instead.
+    /// decode step) go to `FewRowsMatrixProduct` instead, which reads W from `panels` when given
+    /// (W packed by `FewRowsMatrixProduct.packPanels`).
     func forward(out: UnsafeMutablePointer<Float>, inp: UnsafePointer<Float>, weight: UnsafePointer<Float>,
-                 bias: UnsafePointer<Float>?, base: UnsafePointer<Float>? = nil) {
+                 panels: UnsafePointer<Float>? = nil, bias: UnsafePointer<Float>?, base: UnsafePointer<Float>? = nil) {
         if rows <= FewRowsMatrixProduct.maximumRows {
             return FewRowsMatrixProduct(rows: rows, inputs: inputs, outputs: outputs, layout: layout)
-                .forward(out: out, inp: inp, weight: weight, bias: bias, base: base)
+                .forward(out: out, inp: inp, weight: weight, panels: panels, bias: bias, base: base)
         }
         let outputs = outputs
         if bias != nil || base != nil {
