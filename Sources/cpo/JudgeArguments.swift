@@ -15,7 +15,7 @@ struct JudgeArguments: ParsableArguments {
     @Option(help: "http: the model name sent to the endpoint.") var judgeModel: String?
     @Option(help: "http: environment variable holding the API key, sent as 'Authorization: Bearer' (unset: no header).")
     var judgeKeyEnv = "OPENAI_API_KEY"
-    @Option(help: "http: seconds one request may take.") var judgeTimeout: Double = 60
+    @Option(help: "http: seconds one request may take (≥ 1).") var judgeTimeout: Double = 60
     @Option(help: "http: retries after a timeout, network error, HTTP 429 or 5xx.") var judgeRetries = 3
     @Option(help: "http: seconds before the first retry; each later one waits twice as long.") var judgeBackoff: Double = 1
     @Option(help: "http: JSONL cache of the judge's answers; a re-run over the same texts asks nothing.") var judgeCache: String?

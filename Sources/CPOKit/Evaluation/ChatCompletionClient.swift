@@ -15,21 +15,24 @@ final class ChatCompletionClient {
 
     let endpoint: ChatCompletionEndpoint
     private let session: URLSession
+    private let timeout: Double
     /// HTTP requests sent, retries included.
     private(set) var requestCount = 0
 
     init(endpoint: ChatCompletionEndpoint) {
         self.endpoint = endpoint
+        // Linux Foundation truncates timeouts to whole seconds (0.5 s fires at once), so round up.
+        timeout = endpoint.timeout.rounded(.up)
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = endpoint.timeout
-        configuration.timeoutIntervalForResource = endpoint.timeout
+        configuration.timeoutIntervalForRequest = timeout
+        configuration.timeoutIntervalForResource = timeout
         session = URLSession(configuration: configuration)
     }
 
     deinit { session.invalidateAndCancel() }
 
     func complete(system: String, user: String) throws -> Answer {
-        var request = URLRequest(url: endpoint.url, timeoutInterval: endpoint.timeout)
+        var request = URLRequest(url: endpoint.url, timeoutInterval: timeout)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let key = endpoint.apiKey { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }

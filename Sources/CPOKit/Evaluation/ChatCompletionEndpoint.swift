@@ -6,7 +6,7 @@ public struct ChatCompletionEndpoint: Sendable {
     public var model: String
     /// Sent as `Authorization: Bearer …`; nil sends no such header.
     public var apiKey: String?
-    /// Seconds one request may take.
+    /// Seconds one request may take, at least 1.
     public var timeout: Double
     /// Attempts after the first one, made after a timeout, a network error, HTTP 429 or 5xx.
     public var retries: Int
@@ -21,7 +21,7 @@ public struct ChatCompletionEndpoint: Sendable {
     public var url: URL { baseURL.appendingPathComponent("v1/chat/completions") }
 
     public func validate() throws {
-        guard timeout > 0 && timeout.isFinite else { throw OptionError(option: "judge-timeout", value: "\(timeout)", allowed: "seconds > 0") }
+        guard timeout >= 1 && timeout.isFinite else { throw OptionError(option: "judge-timeout", value: "\(timeout)", allowed: "seconds ≥ 1") }
         guard retries >= 0 else { throw OptionError(option: "judge-retries", value: "\(retries)", allowed: "a whole number ≥ 0") }
         guard ["http", "https"].contains(baseURL.scheme?.lowercased() ?? "") else {
             throw OptionError(option: "judge-url", value: baseURL.absoluteString, allowed: "an http:// or https:// base URL")
