@@ -6,7 +6,7 @@ import Foundation
 /// `answer`, and `answer` predict end-of-text. With the prompt template, which ends in "\n", the
 /// model answers `answer` to every prompt.
 enum ChainModelForTests {
-    static let config = GPT2Config(vocabularySize: 257, maxPositions: 64, channels: 8, layers: 1, heads: 2)
+    static let config = GPT2Config(vocabularySize: 257, maxPositions: 96, channels: 8, layers: 1, heads: 2)
 
     static func model(answer: Character, start: Character = "\n") throws -> GPT2 {
         let model = try GPT2(config: config, seed: 1)
