@@ -41,9 +41,10 @@ public enum Evaluation {
         var tokens: [Int32] = [], lengths: [Int32] = [], referenceNLL: [Double] = [], referenceTokens: [Int32] = []
         let generator = Generator(model: model, endOfText: tokenizer.endOfText)
         for start in stride(from: 0, to: mine.count, by: options.batchSize) {
-            let batch = mine[start ..< min(start + options.batchSize, mine.count)].map { examples[$0] }
-            let streams = mine[start ..< min(start + options.batchSize, mine.count)].map { SampleStream(example: $0) }
-            let continuations = try generator.generate(prompts: batch.map(\.promptIDs), options: options.sampling, streams: streams)
+            let indices = mine[start ..< min(start + options.batchSize, mine.count)]
+            let batch = indices.map { examples[$0] }
+            let continuations = try generator.generate(prompts: batch.map(\.promptIDs), options: options.sampling,
+                                                       streams: indices.map { SampleStream(example: $0) })
             let scores = try SequenceScorer.score(model: model, pairs: batch.map { ($0.promptIDs, $0.referenceIDs) },
                                                   batchSize: options.batchSize, padding: tokenizer.endOfText)
             for (continuation, score) in zip(continuations, scores) {
