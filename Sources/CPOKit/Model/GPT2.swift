@@ -31,7 +31,7 @@ public final class GPT2 {
     }
 
     /// A model with zero parameters, to be filled.
-    private init(validated config: GPT2Config) {
+    init(validated config: GPT2Config) {
         self.config = config
         layout = GPT2Tensors.layout(config)
         parameters = FloatBuffer(count: layout.totalCount)
@@ -76,7 +76,7 @@ public final class GPT2 {
     }
 
     /// Tensors a Hugging Face GPT-2 checkpoint may hold that are not parameters here.
-    private static func isIgnoredCheckpointTensor(_ name: String) -> Bool {
+    static func isIgnoredCheckpointTensor(_ name: String) -> Bool {
         name == "lm_head.weight" || name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias")
     }
 

@@ -1,0 +1,98 @@
+/// How the model continues the held-out prompts.
+public struct EvaluationOptions: Sendable {
+    public var sampling: SamplingOptions
+    /// Prompts decoded together, and references scored together, on each rank.
+    public var batchSize: Int
+
+    public init(sampling: SamplingOptions, batchSize: Int = 16) {
+        self.sampling = sampling
+        self.batchSize = batchSize
+    }
+}
+
+/// Generates a continuation of every held-out prompt and judges it against the reference.
+///
+/// With several ranks, prompt i is continued (and its reference scored) on rank i mod R; the
+/// generated tokens and scores are gathered to rank 0, which alone judges. Sample i draws from
+/// stream (0, i, 0) whatever the rank, so the layout of ranks changes nothing.
+public enum Evaluation {
+    /// The default `--max-new-tokens`: the longest reference and a few tokens more.
+    public static func defaultMaxNewTokens(_ examples: [EvaluationExample]) -> Int {
+        (examples.map(\.referenceIDs.count).max() ?? 1) + 8
+    }
+
+    /// Runs on every rank; `judge` is needed on rank 0 only. Returns the result on rank 0, nil on
+    /// the others. `modelLabel` and `dataLabel` name the model and data in the summary.
+    public static func run(model: GPT2, tokenizer: any Tokenizer, examples: [EvaluationExample], judge: (any Judge)?,
+                           options: EvaluationOptions, communicator: any Communicator,
+                           modelLabel: String, dataLabel: String) throws -> JudgedEvaluation? {
+        try options.sampling.validate()
+        precondition(options.batchSize >= 1, "batch size must be at least 1")
+        for example in examples where example.promptIDs.count + example.referenceIDs.count - 1 > model.config.maxPositions {
+            throw EvaluationError.tooLong(file: example.file, line: example.line,
+                                         tokens: example.promptIDs.count + example.referenceIDs.count - 1, context: model.config.maxPositions)
+        }
+        let rank = communicator.rank, ranks = communicator.size
+        if rank == 0 {
+            guard let judge else { preconditionFailure("rank 0 judges and needs a judge") }
+            try judge.check(examples)
+        }
+        let mine = examples.indices.filter { $0 % ranks == rank }
+        var tokens: [Int32] = [], lengths: [Int32] = [], referenceNLL: [Double] = [], referenceTokens: [Int32] = []
+        let generator = Generator(model: model, endOfText: tokenizer.endOfText)
+        for start in stride(from: 0, to: mine.count, by: options.batchSize) {
+            let indices = mine[start ..< min(start + options.batchSize, mine.count)]
+            let batch = indices.map { examples[$0] }
+            let continuations = try generator.generate(prompts: batch.map(\.promptIDs), options: options.sampling,
+                                                       streams: indices.map { SampleStream(example: $0) })
+            let scores = try SequenceScorer.score(model: model, pairs: batch.map { ($0.promptIDs, $0.referenceIDs) },
+                                                  batchSize: options.batchSize, padding: tokenizer.endOfText)
+            for (continuation, score) in zip(continuations, scores) {
+                tokens += continuation.tokens
+                lengths.append(Int32(continuation.tokens.count))
+                referenceNLL.append(-score.logProb)
+                referenceTokens.append(Int32(score.tokenLogProbs.count))
+            }
+        }
+        let gathered = (tokens: try communicator.allGatherVariable(tokens), lengths: try communicator.allGatherVariable(lengths),
+                        nll: try communicator.allGatherVariable(referenceNLL), nllTokens: try communicator.allGatherVariable(referenceTokens))
+        guard rank == 0, let judge else { return nil }
+
+        var generated = [[Int32]](repeating: [], count: examples.count)
+        var nll = [Double](repeating: 0, count: examples.count), nllTokens = [Int](repeating: 0, count: examples.count)
+        for source in 0..<ranks {
+            var offset = 0
+            for (k, length) in gathered.lengths[source].map(Int.init).enumerated() {
+                let index = source + k * ranks
+                generated[index] = Array(gathered.tokens[source][offset ..< offset + length])
+                nll[index] = gathered.nll[source][k]
+                nllTokens[index] = Int(gathered.nllTokens[source][k])
+                offset += length
+            }
+        }
+        let endOfText = tokenizer.endOfText
+        let content = generated.map { $0.last == endOfText ? Array($0.dropLast()) : $0 }
+        let texts = content.map { tokenizer.decode($0) }
+        let judgements = try judge.judge(examples, generations: texts)
+        precondition(judgements.count == examples.count, "the judge must judge every example")
+
+        let records = examples.indices.map { i in
+            EvaluationRecord(index: i, line: examples[i].line, prompt: examples[i].prompt, generation: texts[i], reference: examples[i].reference,
+                             verdict: judgements[i].verdict, judge: judgements[i].details, generationTokens: content[i].count,
+                             endedWithEndOfText: generated[i].last == endOfText, referenceNLL: nll[i] / Double(max(nllTokens[i], 1)))
+        }
+        func share(_ flags: [Bool?]) -> Double? {
+            let known = flags.compactMap { $0 }
+            return known.isEmpty ? nil : Double(known.filter { $0 }.count) / Double(known.count)
+        }
+        let winRate = WinRate(judgements.map(\.verdict))
+        let statistics = GenerationStatistics(content)
+        let summary = EvaluationSummary(
+            model: modelLabel, data: dataLabel, judge: judge.name, examples: examples.count, wins: winRate.wins, ties: winRate.ties,
+            losses: winRate.losses, invalid: winRate.invalid, winRate: winRate.rate, ci95: winRate.interval,
+            accuracy: share(judgements.map(\.generationCorrect)), referenceAccuracy: share(judgements.map(\.referenceCorrect)),
+            nll: nll.reduce(0, +) / Double(max(nllTokens.reduce(0, +), 1)), meanLength: statistics.meanLength,
+            distinct1: statistics.distinct1, distinct2: statistics.distinct2, repetitionRate: statistics.repetitionRate)
+        return JudgedEvaluation(records: records, summary: summary)
+    }
+}

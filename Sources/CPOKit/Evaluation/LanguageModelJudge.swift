@@ -1,0 +1,49 @@
+import Foundation
+
+/// A language model as a proxy judge: generation and reference are scored by their mean token
+/// log-probability given the prompt, each text encoded with the judge's own tokenizer and ended by
+/// its end-of-text token. The higher mean wins; within `tieTolerance` it is a tie. A text too long
+/// for the judge's context is invalid.
+public struct LanguageModelJudge: Judge {
+    public let name = "lm"
+    public let model: GPT2
+    public let tokenizer: any Tokenizer
+    public let batchSize: Int
+    public static let tieTolerance = 1e-6
+
+    public init(model: GPT2, tokenizer: any Tokenizer, batchSize: Int = 16) {
+        self.model = model; self.tokenizer = tokenizer; self.batchSize = batchSize
+    }
+
+    public init(folder: URL, batchSize: Int = 16) throws {
+        let (model, tokenizer) = try ModelFolder.load(folder)
+        self.init(model: model, tokenizer: tokenizer, batchSize: batchSize)
+    }
+
+    public func judge(_ examples: [EvaluationExample], generations: [String]) throws -> [Judgement] {
+        let endOfText = tokenizer.endOfText
+        var pairs: [(prompt: [Int32], continuation: [Int32])] = []
+        // The index of each example's first pair (generation, then reference), nil when it does not fit.
+        var firstPair: [Int?] = []
+        for (example, generation) in zip(examples, generations) {
+            let prompt = tokenizer.encode(example.prompt)
+            let texts = [generation, example.reference].map { tokenizer.encode($0) + [endOfText] }
+            if prompt.isEmpty || prompt.count + texts.map(\.count).max()! - 1 > model.config.maxPositions {
+                firstPair.append(nil)
+            } else {
+                firstPair.append(pairs.count)
+                pairs += texts.map { (prompt, $0) }
+            }
+        }
+        let scores = try SequenceScorer.score(model: model, pairs: pairs, batchSize: batchSize, padding: endOfText)
+        func mean(_ score: SequenceScore) -> Double { score.logProb / Double(score.tokenLogProbs.count) }
+        return firstPair.map { first in
+            guard let first else {
+                return Judgement(verdict: .invalid, details: ["reason": .string("prompt + text exceed the judge's context of \(model.config.maxPositions) tokens")])
+            }
+            let generation = mean(scores[first]), reference = mean(scores[first + 1])
+            let verdict: Verdict = abs(generation - reference) <= Self.tieTolerance ? .tie : generation > reference ? .win : .loss
+            return Judgement(verdict: verdict, details: ["generation_mean_logprob": .number(generation), "reference_mean_logprob": .number(reference)])
+        }
+    }
+}

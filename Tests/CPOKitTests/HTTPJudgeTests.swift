@@ -1,0 +1,139 @@
+import XCTest
+@testable import CPOKit
+
+/// The http judge against a chat-completions server started by the test itself.
+final class HTTPJudgeTests: XCTestCase {
+    private var servers: [LocalChatServer] = []
+    private var folder: URL!
+
+    override func setUpWithError() throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("http-judge-\(UUID())")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    }
+
+    override func tearDown() {
+        for server in servers { server.stop() }
+        try? FileManager.default.removeItem(at: folder)
+    }
+
+    private func server(_ respond: @escaping (LocalChatServer.Request, Int) -> LocalChatServer.Response) throws -> LocalChatServer {
+        let server = try LocalChatServer(respond: respond)
+        servers.append(server)
+        return server
+    }
+
+    private func judge(_ server: LocalChatServer, timeout: Double = 5, retries: Int = 0, backoff: Double = 0.05, apiKey: String? = nil,
+                       cache: URL? = nil) throws -> HTTPJudge {
+        try HTTPJudge(endpoint: ChatCompletionEndpoint(baseURL: server.baseURL, model: "judge-1", apiKey: apiKey, timeout: timeout,
+                                                       retries: retries, backoff: backoff), cache: cache)
+    }
+
+    /// The text the question shows as response A.
+    private func responseA(_ request: LocalChatServer.Request) -> String {
+        let question = request.question
+        let start = question.range(of: "[Response A]\n")!.upperBound, end = question.range(of: "\n\n[Response B]")!.lowerBound
+        return String(question[start..<end])
+    }
+
+    private let example = EvaluationExample.forTests("Name a colour.", reference: "Blue.")
+
+    func testBothOrdersAreAskedAndCombined() throws {
+        // This judge always prefers "Red.", wherever it stands.
+        let server = try server { request, _ in .reply(self.responseA(request) == "Red." ? "A" : "B") }
+        let judge = try judge(server, apiKey: "secret")
+        let other = EvaluationExample.forTests("Name a colour.", reference: "Red.")
+        XCTAssertEqual(try judge.judge([example, other], generations: ["Red.", "Blue."]).map(\.verdict), [.win, .loss])
+        let requests = server.requests
+        XCTAssertEqual(requests.count, 4)
+        XCTAssertEqual(requests.map(responseA), ["Red.", "Blue.", "Blue.", "Red."], "generation first, then reference first")
+        XCTAssertEqual(requests[0].path, "/v1/chat/completions")
+        XCTAssertEqual(requests[0].headers["authorization"], "Bearer secret")
+        XCTAssertEqual(requests[0].body["model"] as? String, "judge-1")
+        XCTAssertTrue(requests[0].question.contains("Name a colour."))
+    }
+
+    func testPositionBiasAndExplicitTiesAreTies() throws {
+        let alwaysA = try server { _, _ in .reply("A") }
+        XCTAssertEqual(try judge(alwaysA).judge([example], generations: ["Red."]).map(\.verdict), [.tie])
+        XCTAssertNil(alwaysA.requests[0].headers["authorization"], "no key, no header")
+        let tie = try server { _, number in .reply(number == 0 ? " **Tie**.\n" : "A") }
+        XCTAssertEqual(try judge(tie).judge([example], generations: ["Red."]).map(\.verdict), [.tie])
+    }
+
+    func testMalformedAnswersAreInvalid() throws {
+        let chatty = try server { _, _ in .reply("I think A is better.") }
+        let judgement = try judge(chatty).judge([example], generations: ["Red."])[0]
+        XCTAssertEqual(judgement.verdict, .invalid)
+        XCTAssertEqual(judgement.details["generation_first"], .object(["answer": .string("malformed"), "reply": .string("I think A is better."),
+                                                                        "cached": .bool(false)]))
+        for reply in ["A or B", "", "AB", "tie A"] { XCTAssertNil(PairwiseQuestion.parse(reply), reply) }
+        XCTAssertEqual(["b", "\"A\"", "TIE", "*B*."].map(PairwiseQuestion.parse), [.b, .a, .tie, .b])
+        let notAChatCompletion = try server { _, _ in LocalChatServer.Response(status: 200, body: "{\"error\": 1}") }
+        XCTAssertEqual(try judge(notAChatCompletion).judge([example], generations: ["Red."])[0].verdict, .invalid)
+    }
+
+    func testRefusalIsInvalidWithoutRetry() throws {
+        let refusing = try server { _, _ in LocalChatServer.Response(status: 400, body: "{\"error\": \"bad request\"}") }
+        let judgement = try judge(refusing, retries: 3).judge([example], generations: ["Red."])[0]
+        XCTAssertEqual(judgement.verdict, .invalid)
+        XCTAssertEqual(refusing.requests.count, 2, "one request per order: a 400 is not retried")
+        guard case let .object(first)? = judgement.details["generation_first"], case let .string(reason)? = first["reason"] else {
+            return XCTFail("\(judgement.details)")
+        }
+        XCTAssertTrue(reason.contains("HTTP 400") && reason.contains("bad request"), reason)
+    }
+
+    func testServerErrorsAreRetriedThenInvalid() throws {
+        let failing = try server { _, _ in LocalChatServer.Response(status: 500, body: "{}") }
+        let judge = try judge(failing, retries: 2)
+        XCTAssertEqual(try judge.judge([example], generations: ["Red."])[0].verdict, .invalid)
+        XCTAssertEqual(failing.requests.count, 6, "three attempts per order")
+        XCTAssertEqual(judge.requestCount, 6)
+    }
+
+    func testRetriesBackOffExponentiallyAndALaterSuccessIsUsed() throws {
+        // 503, 429, then answers: the first order needs three attempts.
+        let flaky = try server { _, number in
+            number == 0 ? .init(status: 503, body: "{}") : number == 1 ? .init(status: 429, body: "{}") : .reply(number == 2 ? "A" : "B")
+        }
+        XCTAssertEqual(try judge(flaky, retries: 3, backoff: 0.2).judge([example], generations: ["Red."]).map(\.verdict), [.win])
+        let arrivals = flaky.requests.map(\.arrival)
+        XCTAssertEqual(arrivals.count, 4)
+        XCTAssertGreaterThanOrEqual(arrivals[1].timeIntervalSince(arrivals[0]), 0.2)
+        XCTAssertGreaterThanOrEqual(arrivals[2].timeIntervalSince(arrivals[1]), 0.4, "the second retry waits twice as long")
+    }
+
+    func testATimedOutRequestIsRetried() throws {
+        let slowFirst = try server { _, number in
+            var response = LocalChatServer.Response.reply(number == 1 ? "A" : "B")
+            if number == 0 { response.delay = 5 }
+            return response
+        }
+        let judge = try judge(slowFirst, timeout: 1, retries: 1)
+        let start = Date()
+        XCTAssertEqual(try judge.judge([example], generations: ["Red."]).map(\.verdict), [.win])
+        XCTAssertEqual(judge.requestCount, 3)
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertGreaterThanOrEqual(seconds, 1, "the first request waited for its timeout")
+        XCTAssertLessThan(seconds, 4, "and was given up after it")
+    }
+
+    func testCachedAnswersAreNotAskedAgain() throws {
+        let cache = folder.appendingPathComponent("verdicts.jsonl")
+        let first = try server { request, _ in .reply(self.responseA(request) == "Red." ? "A" : "B") }
+        let examples = [example, EvaluationExample.forTests("Name a fruit.", reference: "Pear.")]
+        let verdicts = try judge(first, cache: cache).judge(examples, generations: ["Red.", "Apple."]).map(\.verdict)
+        XCTAssertEqual(first.requests.count, 4)
+        XCTAssertEqual(try String(contentsOf: cache, encoding: .utf8).split(separator: "\n").count, 4)
+
+        let second = try server { _, _ in .reply("B") }
+        let again = try judge(second, cache: cache).judge(examples, generations: ["Red.", "Apple."])
+        XCTAssertEqual(again.map(\.verdict), verdicts)
+        XCTAssertEqual(second.requests.count, 0)
+        XCTAssertEqual(again[0].details["generation_first"].flatMap { if case let .object(o) = $0 { o["cached"] } else { nil } }, .bool(true))
+        // Another judge model is another key.
+        let otherModel = try HTTPJudge(endpoint: ChatCompletionEndpoint(baseURL: second.baseURL, model: "judge-2"), cache: cache)
+        _ = try otherModel.judge([example], generations: ["Red."])
+        XCTAssertEqual(second.requests.count, 2)
+    }
+}
