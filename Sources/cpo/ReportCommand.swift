@@ -10,16 +10,19 @@ struct ReportCommand: ParsableCommand {
             Each --run is a run folder or an evaluation summary file. A folder contributes metrics.jsonl \
             (loss, reward accuracy, held-out evaluations against step), sweep.json (win rate against α) \
             and its evaluation summary: the first of summary.json and eval/summary.json that exists, else \
-            the only */summary.json one level down. A file is read as an evaluation summary. Sections \
+            the only */summary.json one level down (several are an error, unless beside a sweep.json: its \
+            per-α evaluations). A file is read as an evaluation summary. Sections \
             without data are replaced by a note. The page needs no script, network or external font.
             """)
 
     @Option(name: .customLong("run"), parsing: .upToNextOption,
-            help: "Run folders (or summary.json files), in the order the report lists them.")
+            help: ArgumentHelp("Run folders (or summary.json files), in the order the report lists them.", valueName: "dir"))
     var runPaths: [String]
-    @Option(name: .customLong("label"), help: "Name of the run at the same place in --run (default: its folder's name); repeat once per run.")
+    @Option(name: .customLong("label"),
+            help: ArgumentHelp("Name of the run at the same place in --run (default: its folder's name); repeat once per run.",
+                               valueName: "name"))
     var labels: [String] = []
-    @Option(help: "HTML file to write.") var out: String
+    @Option(help: ArgumentHelp("HTML file to write.", valueName: "file")) var out: String
     @Option(help: "Page title.") var title = "swift-cpo report"
 
     func validate() throws {

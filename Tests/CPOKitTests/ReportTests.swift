@@ -135,7 +135,8 @@ final class ReportTests: XCTestCase {
         let chart = SVGLineChart(
             summary: "s", x: ChartAxis(title: "α"), y: ChartAxis(title: "win rate", minimumDomain: 0...1),
             series: [ChartSeries(name: "a", colour: "#000",
-                                 points: [ChartPoint(x: 0, y: 0.3, interval: intervals[0]), ChartPoint(x: 1, y: 0.7, interval: intervals[1])])])
+                                 points: [ChartPoint(x: 0, y: 0.3, interval: intervals[0]),
+                                          ChartPoint(x: 1, y: 0.7, interval: intervals[1])])])
         let bars = elements(of: chart.svg).filter { $0.attributes["class"] == "error-bar" }
         XCTAssertEqual(bars.count, 2)
         let (xScale, yScale) = (chart.xScale, chart.yScale)
@@ -146,6 +147,17 @@ final class ReportTests: XCTestCase {
             XCTAssertEqual(bar.number("y2"), yScale(interval.upper), accuracy: 0.051)
         }
         XCTAssertGreaterThan(bars[0].number("y1"), bars[0].number("y2"), "larger values sit higher on the page")
+    }
+
+    func testLongCategoryNamesAreSlantedAndNamedInFull() {
+        let names = (0..<6).map { "arm-\($0)-with-a-long-descriptive-name-\($0)" }
+        let chart = SVGLineChart(summary: "s", x: ChartAxis(title: "arm", categories: names), y: ChartAxis(title: "win rate"),
+                                 series: [ChartSeries(name: "a", colour: "#000", points: [ChartPoint(x: 0, y: 0.5)])])
+        let elements = elements(of: chart.svg)
+        let labels = elements.filter { $0.attributes["class"] == "tick-label" && $0.attributes["transform"] != nil }
+        XCTAssertEqual(labels.count, names.count)
+        XCTAssertTrue(labels.allSatisfy { $0.attributes["transform"]!.contains("rotate(-35") })
+        XCTAssertEqual(elements.filter { $0.name == "title" }.map(\.text).suffix(names.count), names[...])
     }
 
     func testAxesEndOnRoundTicks() {
@@ -252,7 +264,8 @@ final class ReportTests: XCTestCase {
     func testCommandWritesThePageAndNamesABadFile() throws {
         _ = try fullRuns()
         let out = folder.appendingPathComponent("report.html").path
-        var result = try CPOCommand.run(["report", "--run", folder.appendingPathComponent("mle").path, folder.appendingPathComponent("cpo").path,
+        let (mle, cpo) = (folder.appendingPathComponent("mle").path, folder.appendingPathComponent("cpo").path)
+        var result = try CPOCommand.run(["report", "--run", mle, cpo,
                                          "--label", "baseline", "--label", "contrastive", "--title", "Runs & results", "--out", out])
         XCTAssertEqual(result.status, 0, result.output)
         let html = try String(contentsOfFile: out, encoding: .utf8)
@@ -261,12 +274,12 @@ final class ReportTests: XCTestCase {
         let outsideNamespace = html.replacingOccurrences(of: "http://www.w3.org/2000/svg", with: "")
         XCTAssertEqual(external.filter { outsideNamespace.contains($0) }, [], "the page is self-contained")
 
-        result = try CPOCommand.run(["report", "--run", folder.appendingPathComponent("mle").path, "--label", "a", "--label", "b", "--out", out])
+        result = try CPOCommand.run(["report", "--run", mle, "--label", "a", "--label", "b", "--out", out])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.output.contains("--label"), result.output)
 
         try write("{\"step\": 1, \"loss\": 1}\nnot json\n", "mle/metrics.jsonl")
-        result = try CPOCommand.run(["report", "--run", folder.appendingPathComponent("mle").path, "--out", out])
+        result = try CPOCommand.run(["report", "--run", mle, "--out", out])
         XCTAssertNotEqual(result.status, 0)
         XCTAssertTrue(result.output.contains("mle/metrics.jsonl:2"), result.output)
     }

@@ -13,7 +13,8 @@ struct ArmsTable {
         let rows = arms.map { run, colour, summary -> String in
             let cells = [
                 "\(summary.examples)",
-                "\(ReportPage.number(summary.winRate)) [\(ReportPage.number(summary.ci95.lower)), \(ReportPage.number(summary.ci95.upper))]",
+                ReportPage.number(summary.winRate)
+                    + " [\(ReportPage.number(summary.ci95.lower)), \(ReportPage.number(summary.ci95.upper))]",
                 "\(summary.wins) / \(summary.ties) / \(summary.losses) / \(summary.invalid)",
                 summary.accuracy.map { ReportPage.number($0) } ?? "–",
                 ReportPage.number(summary.nll),

@@ -86,7 +86,9 @@ public struct ReportPage {
     private func curveFigure(heading: String, training: KeyPath<RunMetrics, [RunMetrics.Point]>,
                              heldOut: KeyPath<RunMetrics, [RunMetrics.Point]>, axis: ChartAxis,
                              trainingCaption: String, heldOutCaption: String, missing: String) -> String {
-        let withMetrics = coloured.compactMap { entry in entry.run.metrics.map { (name: entry.run.name, colour: entry.colour, metrics: $0) } }
+        let withMetrics = coloured.compactMap { entry in
+            entry.run.metrics.map { (name: entry.run.name, colour: entry.colour, metrics: $0) }
+        }
         func series(_ points: KeyPath<RunMetrics, [RunMetrics.Point]>, suffix: String, mark: ChartSeries.Mark?) -> [ChartSeries] {
             withMetrics.filter { !$0.metrics[keyPath: points].isEmpty }.map { run in
                 ChartSeries(name: run.name + suffix, colour: run.colour,
@@ -167,7 +169,8 @@ public struct ReportPage {
     }
 
     private static let style = """
-        body { margin: 0; background: #fff; color: #222; font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
+        body { margin: 0; background: #fff; color: #222;
+               font: 15px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", Arial, sans-serif; }
         main { max-width: 900px; margin: 0 auto; padding: 24px 20px 48px; }
         h1 { font-size: 26px; margin: 0 0 12px; }
         h2 { font-size: 20px; margin: 28px 0 8px; padding-bottom: 4px; border-bottom: 1px solid #ddd; }
@@ -182,7 +185,7 @@ public struct ReportPage {
         th { background: #f5f5f5; font-weight: 600; }
         td { white-space: nowrap; }
         th:first-child, td:first-child, table.runs td, table.runs th { text-align: left; }
-        table.runs td:nth-child(2) { white-space: normal; word-break: break-all; }
+        table.runs td:nth-child(2), table.arms td:first-child { white-space: normal; overflow-wrap: anywhere; }
         .table-scroll { overflow-x: auto; }
         .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 6px; }
         svg.chart { display: block; width: 100%; height: auto; }
@@ -195,6 +198,7 @@ public struct ReportPage {
         svg.chart .legend-line { stroke-width: 2; }
         svg.chart .error-bar, svg.chart .error-cap { stroke-width: 1.6; }
         svg.chart .ring { stroke-width: 2.2; }
+        svg.chart path.mark { stroke: #fff; stroke-width: 1; }
         svg.chart .point-label { font-size: 11px; fill: #222; }
         """
 }

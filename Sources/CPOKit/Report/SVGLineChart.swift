@@ -15,11 +15,15 @@ struct SVGLineChart {
     var plotHeight = 220.0
 
     static let width = 860.0
-    private static let margin = (left: 72.0, right: 24.0, top: 22.0, bottom: 54.0)
+    private static let margin = (left: 72.0, right: 24.0, top: 22.0)
+    /// Space below the x tick labels for the axis title.
+    private static let axisTitleDepth = 34.0
     private static let legendRowHeight = 22.0
     /// The advance of one character of the 12 px label font, for laying out text without a
     /// renderer to measure it.
     private static let characterWidth = 7.0
+    /// Category names too long for their slot are written slanted by this angle, cut to this length.
+    private static let slant = (degrees: 35.0, characters: 32)
 
     var plotArea: (left: Double, right: Double, top: Double, bottom: Double) {
         (Self.margin.left, Self.width - Self.margin.right, Self.margin.top, Self.margin.top + plotHeight)
@@ -41,58 +45,86 @@ struct SVGLineChart {
     var svg: String {
         let (xScale, yScale) = (self.xScale, self.yScale)
         let legend = showsLegend ? legendPlacement() : []
-        let height = plotArea.bottom + Self.margin.bottom + Double(legend.map(\.row).max().map { $0 + 1 } ?? 0) * Self.legendRowHeight
-        var parts = ["""
-            <svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 \(Self.width.pixels) \(height.pixels)" \
-            width="\(Self.width.pixels)" height="\(height.pixels)" role="img" aria-label="\(summary.htmlEscaped)">
-            <title>\(summary.htmlEscaped)</title>
-            """]
-        parts.append(axes(xScale, yScale))
+        let legendTop = plotArea.bottom + tickLabelDepth + Self.axisTitleDepth
+        let height = legendTop + Double(legend.map(\.row).max().map { $0 + 1 } ?? 0) * Self.legendRowHeight
+        var parts = [SVGMarkup.element("title", [:], content: summary.htmlEscaped), axes(xScale, yScale)]
         if let referenceY {
-            let y = yScale(referenceY).pixels
-            parts.append(#"<line class="reference" x1="\#(plotArea.left.pixels)" y1="\#(y)" x2="\#(plotArea.right.pixels)" y2="\#(y)"/>"#)
+            parts.append(SVGMarkup.line("reference", from: (plotArea.left, yScale(referenceY)), to: (plotArea.right, yScale(referenceY))))
         }
         parts += series.map { draw($0, xScale, yScale) }
-        if !legend.isEmpty { parts.append(legendGroup(legend, top: plotArea.bottom + Self.margin.bottom)) }
-        parts.append("</svg>")
-        return parts.joined(separator: "\n")
+        if !legend.isEmpty { parts.append(legendGroup(legend, top: legendTop)) }
+        let viewBox = "0 0 \(Self.width.attributeText) \(height.attributeText)"
+        return SVGMarkup.element(
+            "svg", ["xmlns": "http://www.w3.org/2000/svg", "class": "chart", "viewBox": viewBox, "width": Self.width, "height": height,
+                    "role": "img", "aria-label": summary],
+            content: "\n" + parts.joined(separator: "\n") + "\n")
     }
 
     private func axes(_ xScale: LinearScale, _ yScale: LinearScale) -> String {
         let area = plotArea
-        var parts = [#"<g class="axes">"#]
+        var parts: [String] = []
         for tick in yScale.ticks {
-            let y = yScale(tick).pixels
-            parts.append(#"<line class="grid" x1="\#(area.left.pixels)" y1="\#(y)" x2="\#(area.right.pixels)" y2="\#(y)"/>"#)
-            parts.append(#"<text class="tick-label" x="\#((area.left - 8).pixels)" y="\#(y)" dy="0.35em" text-anchor="end">\#(yScale.label(tick))</text>"#)
+            let y = yScale(tick)
+            parts.append(SVGMarkup.line("grid", from: (area.left, y), to: (area.right, y)))
+            parts.append(SVGMarkup.element("text", ["class": "tick-label", "x": area.left - 8, "y": y, "dy": "0.35em",
+                                                    "text-anchor": "end"], content: yScale.label(tick)))
         }
-        let slotCharacters = Int((area.right - area.left) / Double(max(xScale.ticks.count, 1)) / Self.characterWidth) - 1
         for (index, tick) in xScale.ticks.enumerated() {
-            let position = xScale(tick).pixels
-            parts.append(#"<line class="tick" x1="\#(position)" y1="\#(area.bottom.pixels)" x2="\#(position)" y2="\#((area.bottom + 5).pixels)"/>"#)
-            let label: String
-            if let name = x.categories?[index] {
-                let shown = name.count > slotCharacters ? String(name.prefix(max(slotCharacters - 1, 1))) + "…" : name
-                label = "<title>\(name.htmlEscaped)</title>\(shown.htmlEscaped)"
-            } else {
-                label = xScale.label(tick)
+            let x = xScale(tick)
+            parts.append(SVGMarkup.line("tick", from: (x, area.bottom), to: (x, area.bottom + 5)))
+            guard let name = self.x.categories?[index] else {
+                parts.append(Self.tickLabel(xScale.label(tick), x: x, below: area.bottom))
+                continue
             }
-            parts.append(#"<text class="tick-label" x="\#(position)" y="\#((area.bottom + 20).pixels)" text-anchor="middle">\#(label)</text>"#)
+            // A slanted name reaches left of its tick; it must end before the chart's left edge.
+            let room = min(Self.slant.characters, Int(x / (Self.characterWidth * cos(Self.slant.degrees * .pi / 180))))
+            let label = SVGMarkup.element("title", [:], content: name.htmlEscaped) + Self.cut(name, to: room).htmlEscaped
+            guard slantsCategories else {
+                parts.append(Self.tickLabel(label, x: x, below: area.bottom))
+                continue
+            }
+            let transform = "translate(\(x.attributeText) \((area.bottom + 14).attributeText)) rotate(-\(Self.slant.degrees))"
+            parts.append(SVGMarkup.element("text", ["class": "tick-label", "transform": transform, "text-anchor": "end"], content: label))
         }
-        parts.append(#"<line class="axis" x1="\#(area.left.pixels)" y1="\#(area.bottom.pixels)" x2="\#(area.right.pixels)" y2="\#(area.bottom.pixels)"/>"#)
-        parts.append(#"<line class="axis" x1="\#(area.left.pixels)" y1="\#(area.top.pixels)" x2="\#(area.left.pixels)" y2="\#(area.bottom.pixels)"/>"#)
-        parts.append(#"<text class="axis-title" x="\#(((area.left + area.right) / 2).pixels)" y="\#((area.bottom + 42).pixels)" text-anchor="middle">\#(x.title.htmlEscaped)</text>"#)
-        parts.append(#"<text class="axis-title" transform="translate(18 \#(((area.top + area.bottom) / 2).pixels)) rotate(-90)" text-anchor="middle">\#(y.title.htmlEscaped)</text>"#)
-        parts.append("</g>")
-        return parts.joined(separator: "\n")
+        parts.append(SVGMarkup.line("axis", from: (area.left, area.bottom), to: (area.right, area.bottom)))
+        parts.append(SVGMarkup.line("axis", from: (area.left, area.top), to: (area.left, area.bottom)))
+        parts.append(SVGMarkup.element(
+            "text", ["class": "axis-title", "x": (area.left + area.right) / 2, "y": area.bottom + tickLabelDepth + 22,
+                     "text-anchor": "middle"],
+            content: self.x.title.htmlEscaped))
+        parts.append(SVGMarkup.element(
+            "text", ["class": "axis-title", "transform": "translate(18 \(((area.top + area.bottom) / 2).attributeText)) rotate(-90)",
+                     "text-anchor": "middle"],
+            content: y.title.htmlEscaped))
+        return SVGMarkup.group("axes", parts)
+    }
+
+    private static func tickLabel(_ content: String, x: Double, below axis: Double) -> String {
+        SVGMarkup.element("text", ["class": "tick-label", "x": x, "y": axis + 20, "text-anchor": "middle"], content: content)
+    }
+
+    /// Whether some category name is wider than its slot, so that level names would overlap.
+    private var slantsCategories: Bool {
+        guard let categories = x.categories else { return false }
+        let slot = (plotArea.right - plotArea.left) / Double(max(categories.count, 1))
+        return categories.contains { Double($0.count) * Self.characterWidth > slot - Self.characterWidth }
+    }
+
+    /// Height of the x tick labels below the plot.
+    private var tickLabelDepth: Double {
+        guard slantsCategories, let longest = x.categories?.map(\.count).max() else { return 20 }
+        return 20 + Double(min(longest, Self.slant.characters)) * Self.characterWidth * sin(Self.slant.degrees * .pi / 180)
+    }
+
+    private static func cut(_ text: String, to characters: Int) -> String {
+        text.count > characters ? String(text.prefix(characters - 1)) + "…" : text
     }
 
     private func draw(_ series: ChartSeries, _ xScale: LinearScale, _ yScale: LinearScale) -> String {
-        let colour = series.colour.htmlEscaped
-        var parts = [#"<g class="series" data-name="\#(series.name.htmlEscaped)">"#]
+        var parts: [String] = []
         if series.drawsLine {
-            let points = series.points.map { "\(xScale($0.x).pixels),\(yScale($0.y).pixels)" }.joined(separator: " ")
-            parts.append(#"<polyline class="line" points="\#(points)" stroke="\#(colour)"/>"#)
+            let points = series.points.map { "\(xScale($0.x).attributeText),\(yScale($0.y).attributeText)" }.joined(separator: " ")
+            parts.append(SVGMarkup.element("polyline", ["class": "line", "points": points, "stroke": series.colour]))
         }
         for point in series.points {
             let x = xScale(point.x), y = yScale(point.y)
@@ -100,29 +132,29 @@ struct SVGLineChart {
             if let interval = point.interval {
                 let (low, high) = (yScale(interval.lower), yScale(interval.upper))
                 top = high
-                parts.append(#"<line class="error-bar" x1="\#(x.pixels)" y1="\#(low.pixels)" x2="\#(x.pixels)" y2="\#(high.pixels)" stroke="\#(colour)"/>"#)
+                parts.append(SVGMarkup.line("error-bar", from: (x, low), to: (x, high), stroke: series.colour))
                 for end in [low, high] {
-                    parts.append(#"<line class="error-cap" x1="\#((x - 5).pixels)" y1="\#(end.pixels)" x2="\#((x + 5).pixels)" y2="\#(end.pixels)" stroke="\#(colour)"/>"#)
+                    parts.append(SVGMarkup.line("error-cap", from: (x - 5, end), to: (x + 5, end), stroke: series.colour))
                 }
             }
-            if let mark = series.mark { parts.append(Self.mark(mark, x: x, y: y, colour: colour)) }
+            if let mark = series.mark { parts.append(Self.mark(mark, x: x, y: y, colour: series.colour)) }
             if let label = point.label {
-                parts.append(#"<text class="point-label" x="\#(x.pixels)" y="\#((top - 9).pixels)" text-anchor="middle">\#(label.htmlEscaped)</text>"#)
+                parts.append(SVGMarkup.element("text", ["class": "point-label", "x": x, "y": top - 9, "text-anchor": "middle"],
+                                               content: label.htmlEscaped))
             }
         }
-        parts.append("</g>")
-        return parts.joined(separator: "\n")
+        return SVGMarkup.group("series", name: series.name, parts)
     }
 
     private static func mark(_ mark: ChartSeries.Mark, x: Double, y: Double, colour: String) -> String {
         switch mark {
         case .dot:
-            return #"<circle class="mark" cx="\#(x.pixels)" cy="\#(y.pixels)" r="4" fill="\#(colour)"/>"#
+            return SVGMarkup.element("circle", ["class": "mark", "cx": x, "cy": y, "r": 4.0, "fill": colour])
         case .diamond:
-            let path = "M\(x.pixels),\((y - 6).pixels) L\((x + 6).pixels),\(y.pixels) L\(x.pixels),\((y + 6).pixels) L\((x - 6).pixels),\(y.pixels) Z"
-            return #"<path class="mark" d="\#(path)" fill="\#(colour)"/>"#
+            let corners = [(x, y - 6), (x + 6, y), (x, y + 6), (x - 6, y)].map { "\($0.attributeText),\($1.attributeText)" }
+            return SVGMarkup.element("path", ["class": "mark", "d": "M" + corners.joined(separator: " L") + " Z", "fill": colour])
         case .ring:
-            return #"<circle class="mark ring" cx="\#(x.pixels)" cy="\#(y.pixels)" r="9" fill="none" stroke="\#(colour)"/>"#
+            return SVGMarkup.element("circle", ["class": "mark ring", "cx": x, "cy": y, "r": 9.0, "fill": "none", "stroke": colour])
         }
     }
 
@@ -140,22 +172,14 @@ struct SVGLineChart {
     }
 
     private func legendGroup(_ entries: [(series: ChartSeries, x: Double, row: Int)], top: Double) -> String {
-        var parts = [#"<g class="legend">"#]
+        var parts: [String] = []
         for (series, x, row) in entries {
             let y = top + (Double(row) + 0.5) * Self.legendRowHeight
-            let colour = series.colour.htmlEscaped
-            if series.drawsLine {
-                parts.append(#"<line class="legend-line" x1="\#(x.pixels)" y1="\#(y.pixels)" x2="\#((x + 24).pixels)" y2="\#(y.pixels)" stroke="\#(colour)"/>"#)
-            }
-            if let mark = series.mark { parts.append(Self.mark(mark, x: x + 12, y: y, colour: colour)) }
-            parts.append(#"<text class="legend-label" x="\#((x + 30).pixels)" y="\#(y.pixels)" dy="0.35em">\#(series.name.htmlEscaped)</text>"#)
+            if series.drawsLine { parts.append(SVGMarkup.line("legend-line", from: (x, y), to: (x + 24, y), stroke: series.colour)) }
+            if let mark = series.mark { parts.append(Self.mark(mark, x: x + 12, y: y, colour: series.colour)) }
+            parts.append(SVGMarkup.element("text", ["class": "legend-label", "x": x + 30, "y": y, "dy": "0.35em"],
+                                           content: series.name.htmlEscaped))
         }
-        parts.append("</g>")
-        return parts.joined(separator: "\n")
+        return SVGMarkup.group("legend", parts)
     }
-}
-
-private extension Double {
-    /// SVG coordinates to a tenth of a pixel: finer is invisible and only makes the file longer.
-    var pixels: String { String(format: "%.1f", self) }
 }
