@@ -127,7 +127,7 @@ public struct ReportPage {
     }
 
     private var alphaSection: String {
-        let sweeps = coloured.compactMap { entry in entry.run.sweep.map { (entry.run.name, entry.colour, $0) } }
+        let sweeps = coloured.compactMap { entry in entry.run.sweep.map { (name: entry.run.name, colour: entry.colour, sweep: $0) } }
         let series = sweeps.flatMap { name, colour, sweep -> [ChartSeries] in
             let points = sweep.alphas.indices.map { ChartPoint(x: sweep.alphas[$0], y: sweep.winRate[$0], interval: sweep.ci95[$0]) }
             let curve = ChartSeries(name: name, colour: colour, points: points, mark: .dot)
@@ -142,7 +142,7 @@ public struct ReportPage {
                                                         y: ChartAxis(title: "win rate", minimumDomain: 0...1),
                                                         series: series, referenceY: 0.5),
             caption: "Bars: 95 % confidence interval; ring: best α. "
-                + Self.judged(sweeps.map(\.2.judge), on: sweeps.map(\.2.data)))
+                + Self.judged(sweeps.map(\.sweep.judge), on: sweeps.map(\.sweep.data)))
         return "<section id=\"alpha\">\n<h2>Win rate against α</h2>\n\(figure)\n</section>"
     }
 
