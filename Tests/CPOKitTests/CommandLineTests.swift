@@ -12,25 +12,8 @@ final class CommandLineTests: XCTestCase {
 
     override func tearDown() { try? FileManager.default.removeItem(at: folder) }
 
-    /// `swift build --build-tests` puts `cpo` beside the test bundle.
-    private var binary: URL {
-        URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath()
-            .deletingLastPathComponent().appendingPathComponent("cpo")
-    }
-
     @discardableResult
-    private func cpo(_ arguments: [String]) throws -> (status: Int32, output: String) {
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = arguments
-        let pipe = Pipe()
-        process.standardOutput = pipe
-        process.standardError = pipe
-        try process.run()
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        process.waitUntilExit()
-        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
-    }
+    private func cpo(_ arguments: [String]) throws -> (status: Int32, output: String) { try CPOCommand.run(arguments) }
 
     private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
 

@@ -1,0 +1,68 @@
+import Foundation
+
+/// What a report shows of one run, read from the path given on the command line.
+///
+/// A folder contributes `metrics.jsonl` and `sweep.json` when they are in it, and its evaluation
+/// summary: the first of `summary.json` and `eval/summary.json` that exists, otherwise the only
+/// `*/summary.json` one level down (several are an error, except beside a `sweep.json`, whose
+/// per-α evaluations they are). A file is read as an evaluation summary. The run is named after
+/// the folder (for a file, the folder holding it) unless given a label.
+public struct RunRecord: Equatable, Sendable {
+    public var name: String
+    public var path: String
+    public var metrics: RunMetrics?
+    public var summary: EvaluationSummary?
+    public var sweep: AlphaSweepSummary?
+
+    public static let metricsFileName = "metrics.jsonl"
+    public static let summaryFileName = "summary.json"
+    public static let sweepFileName = "sweep.json"
+
+    public init(name: String, path: String, metrics: RunMetrics? = nil, summary: EvaluationSummary? = nil, sweep: AlphaSweepSummary? = nil) {
+        self.name = name
+        self.path = path
+        self.metrics = metrics
+        self.summary = summary
+        self.sweep = sweep
+    }
+
+    public static func load(_ path: String, label: String? = nil) throws -> RunRecord {
+        let url = URL(fileURLWithPath: path).standardizedFileURL
+        var isFolder: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isFolder) else {
+            throw ReportError.unreadable(file: path, reason: "no such file or folder")
+        }
+        guard isFolder.boolValue else {
+            let name = label ?? url.deletingLastPathComponent().lastPathComponent
+            return RunRecord(name: name, path: path, summary: try EvaluationSummary.read(url))
+        }
+        let metricsURL = url.appendingPathComponent(metricsFileName)
+        let sweepURL = url.appendingPathComponent(sweepFileName)
+        let record = RunRecord(
+            name: label ?? url.lastPathComponent, path: path,
+            metrics: try existing(metricsURL).map(RunMetrics.read),
+            summary: try summaryURL(in: url, besideSweep: existing(sweepURL) != nil).map(EvaluationSummary.read),
+            sweep: try existing(sweepURL).map(AlphaSweepSummary.read))
+        guard record.metrics != nil || record.summary != nil || record.sweep != nil else {
+            throw ReportError.nothingToReport(path: path)
+        }
+        return record
+    }
+
+    private static func existing(_ url: URL) -> URL? {
+        FileManager.default.fileExists(atPath: url.path) ? url : nil
+    }
+
+    private static func summaryURL(in folder: URL, besideSweep: Bool) throws -> URL? {
+        let direct = [folder, folder.appendingPathComponent("eval")].map { $0.appendingPathComponent(summaryFileName) }
+        if let found = direct.lazy.compactMap(existing).first { return found }
+        let children = (try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: nil)) ?? []
+        let nested = children.compactMap { existing($0.appendingPathComponent(summaryFileName)) }
+            .sorted { $0.path < $1.path }
+        if nested.count > 1 {
+            if besideSweep { return nil }
+            throw ReportError.ambiguousSummary(folder: folder.path, candidates: nested.map(\.path))
+        }
+        return nested.first
+    }
+}
