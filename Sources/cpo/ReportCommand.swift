@@ -24,6 +24,7 @@ struct ReportCommand: ParsableCommand {
     var labels: [String] = []
     @Option(help: ArgumentHelp("HTML file to write.", valueName: "file")) var out: String
     @Option(help: "Page title.") var title = "swift-cpo report"
+    @Option(help: ArgumentHelp("Also write the table of arms as Markdown to this file.", valueName: "file")) var markdown: String?
 
     func validate() throws {
         if runPaths.isEmpty { throw ValidationError("give at least one --run DIR") }
@@ -38,5 +39,9 @@ struct ReportCommand: ParsableCommand {
         let page = ReportPage(title: title, runs: runs)
         try AtomicFile.write(Data(page.html.utf8), to: URL(fileURLWithPath: out))
         print("wrote \(out): \(runs.count) run\(runs.count == 1 ? "" : "s")")
+        if let markdown {
+            try AtomicFile.write(Data(page.markdownTable.utf8), to: URL(fileURLWithPath: markdown))
+            print("wrote \(markdown)")
+        }
     }
 }

@@ -186,6 +186,15 @@ final class ReportTests: XCTestCase {
         XCTAssertEqual("tab\tok\u{1}".htmlEscaped, "tab\tok\u{FFFD}", "XML forbids most control characters")
     }
 
+    func testMarkdownTableHasOneRowPerEvaluatedArm() throws {
+        let lines = ReportPage(title: "t", runs: try fullRuns()).markdownTable.split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertTrue(lines[0].hasPrefix("| arm | n | win rate [95 % CI] |"), String(lines[0]))
+        XCTAssertEqual(lines[0].filter { $0 == "|" }.count, lines[1].filter { $0 == "|" }.count)
+        XCTAssertTrue(lines[2].hasPrefix("| mle | 100 | 0.500 [0.400, 0.600] | 40 / 30 / 30 / 0 | 0.500 |"), String(lines[2]))
+        XCTAssertTrue(lines[3].hasPrefix("| cpo | 100 | 0.700 [0.610, 0.780] | 40 / 30 / 30 / 0 | – |"), String(lines[3]))
+        XCTAssertEqual(lines[4], "", "the evaluated arms only: the ensemble folder's sweep has no summary of its own")
+    }
+
     func testSectionsWithoutDataBecomeNotes() throws {
         try write(metrics(steps: 3, contrastive: false, evalEvery: 10), "mle/metrics.jsonl")
         let html = ReportPage(title: "t", runs: [try RunRecord.load(folder.appendingPathComponent("mle").path)]).html

@@ -44,6 +44,9 @@ public struct ReportPage {
         runs.enumerated().map { ($1, ChartPalette.colour(at: $0)) }
     }
 
+    /// The table of arms in Markdown (win rate, counts, accuracy, NLL, length, diversity).
+    public var markdownTable: String { ArmsTable(arms: arms).markdown }
+
     private var arms: [(run: RunRecord, colour: String, summary: EvaluationSummary)] {
         coloured.compactMap { entry in entry.run.summary.map { (entry.run, entry.colour, $0) } }
     }
