@@ -104,14 +104,7 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        let communicator = try worldCommunicator()
-        do {
-            try train(communicator: communicator)
-        } catch where communicator.size > 1 {
-            // One failing rank would leave the others waiting in a collective: end the whole job.
-            communicator.abort(code: 1, message: "rank \(communicator.rank) of \(communicator.size): error: \(error)")
-        }
-        try MPICommunicator.finalize()
+        try WorldJob.run(train(communicator:))
     }
 
     private func train(communicator: any Communicator) throws {

@@ -7,9 +7,10 @@ import Glibc
 /// Parameters, gradients and optimizer moments each live in one of these, so that a checkpoint,
 /// an all-reduce or an ensemble is a single pass over contiguous memory.
 ///
-/// Buffers of 2 MB and more are mapped straight from the kernel, which hands out zeroed pages, and
-/// asked for transparent huge pages: a decoder's 0.5 GB copy of GPT-2's weights then costs 250
-/// page faults instead of 120 000, and the strided weight reads of the kernels fewer TLB misses.
+/// Buffers of 2 MB and more are mapped straight from the kernel, which hands out zeroed pages. From
+/// 32 MB on they are also asked for transparent huge pages: a decoder's 0.5 GB copy of GPT-2's
+/// weights then costs 250 page faults instead of 120 000, and the strided weight reads of the
+/// kernels fewer TLB misses. (Smaller buffers would waste up to a huge page each in resident memory.)
 public final class FloatBuffer: @unchecked Sendable {
     public let count: Int
     public let pointer: UnsafeMutablePointer<Float>
@@ -17,12 +18,13 @@ public final class FloatBuffer: @unchecked Sendable {
     private let mapping: (start: UnsafeMutableRawPointer, length: Int)?
 
     private static let hugePage = 2 << 20
+    private static let smallestMapped = 2 << 20, smallestOnHugePages = 32 << 20
 
     public init(count: Int) {
         precondition(count >= 0, "FloatBuffer count must be non-negative")
         self.count = count
         let bytes = max(count, 1) * MemoryLayout<Float>.stride
-        if bytes >= Self.hugePage, let (start, length, aligned) = Self.mapHugePages(bytes) {
+        if bytes >= Self.smallestMapped, let (start, length, aligned) = Self.map(bytes, hugePages: bytes >= Self.smallestOnHugePages) {
             mapping = (start, length)
             pointer = aligned.bindMemory(to: Float.self, capacity: count)
         } else {
@@ -42,12 +44,13 @@ public final class FloatBuffer: @unchecked Sendable {
         if let mapping { munmap(mapping.start, mapping.length) } else { UnsafeMutableRawPointer(pointer).deallocate() }
     }
 
-    /// An anonymous mapping with room to start `bytes` on a huge-page boundary, or nil when the
-    /// kernel refuses (the caller then allocates normally).
-    private static func mapHugePages(_ bytes: Int) -> (start: UnsafeMutableRawPointer, length: Int, aligned: UnsafeMutableRawPointer)? {
-        let length = (bytes + hugePage - 1) / hugePage * hugePage + hugePage
+    /// An anonymous mapping of `bytes` (with room to start on a huge-page boundary when `hugePages`),
+    /// or nil when the kernel refuses (the caller then allocates normally).
+    private static func map(_ bytes: Int, hugePages: Bool) -> (start: UnsafeMutableRawPointer, length: Int, aligned: UnsafeMutableRawPointer)? {
+        let length = hugePages ? (bytes + hugePage - 1) / hugePage * hugePage + hugePage : bytes
         guard let start = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               start != MAP_FAILED else { return nil }
+        guard hugePages else { return (start, length, start) }
         let aligned = UnsafeMutableRawPointer(bitPattern: (Int(bitPattern: start) + hugePage - 1) / hugePage * hugePage)!
         // Advice only: where huge pages are off the buffer still works with small ones.
         _ = madvise(aligned, length - (aligned - start), MADV_HUGEPAGE)
