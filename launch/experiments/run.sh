@@ -26,6 +26,8 @@ usage: launch/experiments/run.sh [OPTIONS]
     --arms LIST            comma list of arms [all]: mle, cpo-an, cpo-bn, cpo-mn, cpo-tn, cpo-mix,
                            cpo-an-ranked, …, cpo-mix-ranked, dpo, pss
     --alphas LIST          α values of the sweep [0,0.1,…,1]
+    --judge-options "..."  judge options for cpo eval instead of the default, e.g.
+                           "--judge http --judge-url URL --judge-model NAME --judge-cache FILE"
     --ranks N              MPI ranks of every run [2]
     --seed N               seed of data, initialisation and order [1]
     --out DIR              output folder [runs/experiments]; finished runs in it are kept and reused
@@ -35,7 +37,7 @@ USAGE
 
 command_line="$*"
 task=sort dolly="" preset=tiny base_steps=600 arm_steps=300 batch=16 lr=1e-3 beta=0.1 candidates=4 nll=1
-train_count=20000 eval_count="" arms="" alphas=0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1 ranks=2 seed=1
+train_count=20000 eval_count="" arms="" judge_options="" alphas=0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1 ranks=2 seed=1
 out=runs/experiments
 all_arms=(mle cpo-an cpo-bn cpo-mn cpo-tn cpo-mix cpo-an-ranked cpo-bn-ranked cpo-mn-ranked cpo-tn-ranked
   cpo-mix-ranked dpo pss)
@@ -56,6 +58,7 @@ while [ $# -gt 0 ]; do
     --eval-count) eval_count=$2; shift 2 ;;
     --arms) arms=$2; shift 2 ;;
     --alphas) alphas=$2; shift 2 ;;
+    --judge-options) judge_options=$2; shift 2 ;;
     --ranks) ranks=$2; shift 2 ;;
     --seed) seed=$2; shift 2 ;;
     --out) out=$2; shift 2 ;;
@@ -117,6 +120,8 @@ else
   fi
   data_name="Dolly-15k ($dolly)"
 fi
+# shellcheck disable=SC2206 # the options are words
+[ -n "$judge_options" ] && judge=($judge_options)
 echo "data: $(wc -l < "$data/train.jsonl") training, $(wc -l < "$data/valid.jsonl") validation, $(wc -l < "$data/test.jsonl") test lines in $data"
 
 stage base "$out/base/final" local_run train --preset "$preset" --data "$data/train.jsonl" --steps "$base_steps" --batch-size 64 \

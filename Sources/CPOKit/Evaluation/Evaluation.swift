@@ -28,10 +28,9 @@ public enum Evaluation {
                            modelLabel: String, dataLabel: String) throws -> JudgedEvaluation? {
         try options.sampling.validate()
         precondition(options.batchSize >= 1, "batch size must be at least 1")
-        for example in examples where example.promptIDs.count + example.referenceIDs.count - 1 > model.config.maxPositions {
-            throw EvaluationError.tooLong(file: example.file, line: example.line,
-                                         tokens: example.promptIDs.count + example.referenceIDs.count - 1, context: model.config.maxPositions)
-        }
+        // Rows longer than the context are cut as training rows are, not refused: held-out data is
+        // the training data's kind.
+        let examples = examples.map { $0.fitted(to: model.config.maxPositions) }
         let rank = communicator.rank, ranks = communicator.size
         if rank == 0 {
             guard let judge else { preconditionFailure("rank 0 judges and needs a judge") }

@@ -1,7 +1,6 @@
 /// Why an evaluation cannot run; each case names the file and line, or the option, at fault.
 public enum EvaluationError: Error, CustomStringConvertible, Equatable {
     case noBuiltInTask(file: String, line: Int, tasks: [String])
-    case tooLong(file: String, line: Int, tokens: Int, context: Int)
     case malformedCache(file: String, line: Int, reason: String)
 
     public var description: String {
@@ -9,8 +8,6 @@ public enum EvaluationError: Error, CustomStringConvertible, Equatable {
         case let .noBuiltInTask(file, line, tasks):
             return "\(file):\(line): the verifier judge needs a prompt of a built-in task, starting with one of "
                 + tasks.map { "'\($0): '" }.joined(separator: ", ")
-        case let .tooLong(file, line, tokens, context):
-            return "\(file):\(line): prompt + reference need \(tokens) positions, the model's context holds \(context)"
         case let .malformedCache(file, line, reason):
             return "\(file):\(line): not a verdict cache line: \(reason)"
         }

@@ -9,10 +9,10 @@ public struct EvaluationExample: Sendable {
     public let text: InstructionText?
     /// The prompt as the model sees it: the rendered template, or the decoded `prompt_ids`.
     public let prompt: String
-    public let promptIDs: [Int32]
+    public private(set) var promptIDs: [Int32]
     public let reference: String
     /// The reference as the model scores it (with end-of-text for text lines).
-    public let referenceIDs: [Int32]
+    public private(set) var referenceIDs: [Int32]
 
     public init(_ example: InstructionExample, file: String, tokenizer: some Tokenizer) {
         self.file = file
@@ -22,6 +22,18 @@ public struct EvaluationExample: Sendable {
         promptIDs = example.promptIDs
         reference = example.text?.response ?? tokenizer.decode(example.responseIDs)
         referenceIDs = example.responseIDs
+    }
+
+    /// The example cut to a model's `positions` by the rule of training rows (`SequenceFit`): the
+    /// prompt keeps its end, the scored reference its start; `prompt` and `reference`, the texts
+    /// judged, stay whole.
+    func fitted(to positions: Int) -> EvaluationExample {
+        guard promptIDs.count + referenceIDs.count - 1 > positions else { return self }
+        let fit = SequenceFit(promptCount: promptIDs.count, continuationCount: referenceIDs.count, capacity: positions + 1)
+        var cut = self
+        cut.promptIDs = Array(promptIDs.suffix(fit.promptKept))
+        cut.referenceIDs = Array(referenceIDs.prefix(fit.continuationKept))
+        return cut
     }
 
     /// The examples of an instruction JSONL file, the first `limit` of them when a limit is given.

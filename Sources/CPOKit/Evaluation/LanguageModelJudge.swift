@@ -2,8 +2,10 @@ import Foundation
 
 /// A language model as a proxy judge: generation and reference are scored by their mean token
 /// log-probability given the prompt, each text encoded with the judge's own tokenizer and ended by
-/// its end-of-text token. The higher mean wins; within `tieTolerance` it is a tie. A text too long
-/// for the judge's context is invalid.
+/// its end-of-text token. The higher mean wins; within `tieTolerance` it is a tie. Where prompt and
+/// text exceed the judge's context they are cut as training rows are (`SequenceFit`, for the longer
+/// text): the prompt keeps its end, both texts the same number of first tokens. An empty prompt is
+/// invalid.
 public struct LanguageModelJudge: Judge {
     public let name = "lm"
     public let model: GPT2
@@ -23,23 +25,25 @@ public struct LanguageModelJudge: Judge {
     public func judge(_ examples: [EvaluationExample], generations: [String]) throws -> [Judgement] {
         let endOfText = tokenizer.endOfText
         var pairs: [(prompt: [Int32], continuation: [Int32])] = []
-        // The index of each example's first pair (generation, then reference), nil when it does not fit.
+        // The index of each example's first pair (generation, then reference), nil without a prompt.
         var firstPair: [Int?] = []
         for (example, generation) in zip(examples, generations) {
             let prompt = tokenizer.encode(example.prompt)
             let texts = [generation, example.reference].map { tokenizer.encode($0) + [endOfText] }
-            if prompt.isEmpty || prompt.count + texts.map(\.count).max()! - 1 > model.config.maxPositions {
+            guard !prompt.isEmpty else {
                 firstPair.append(nil)
-            } else {
-                firstPair.append(pairs.count)
-                pairs += texts.map { (prompt, $0) }
+                continue
             }
+            let fit = SequenceFit(promptCount: prompt.count, continuationCount: texts.map(\.count).max()!,
+                                  capacity: model.config.maxPositions + 1)
+            firstPair.append(pairs.count)
+            pairs += texts.map { (Array(prompt.suffix(fit.promptKept)), Array($0.prefix(fit.continuationKept))) }
         }
         let scores = try SequenceScorer.score(model: model, pairs: pairs, batchSize: batchSize, padding: endOfText)
         func mean(_ score: SequenceScore) -> Double { score.logProb / Double(score.tokenLogProbs.count) }
         return firstPair.map { first in
             guard let first else {
-                return Judgement(verdict: .invalid, details: ["reason": .string("prompt + text exceed the judge's context of \(model.config.maxPositions) tokens")])
+                return Judgement(verdict: .invalid, details: ["reason": .string("the prompt has no tokens")])
             }
             let generation = mean(scores[first]), reference = mean(scores[first + 1])
             let verdict: Verdict = abs(generation - reference) <= Self.tieTolerance ? .tie : generation > reference ? .win : .loss

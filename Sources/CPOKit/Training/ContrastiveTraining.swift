@@ -59,7 +59,7 @@ public final class ContrastiveTraining: TrainingObjective {
 
         let slots = mine.flatMap { e in ownedCandidates.filter { $0 > 0 }.map { NegativeSlot(step: step, example: e, candidate: $0) } }
         var made: [NegativeSlot: Negative] = [:]
-        for negative in try negatives.make(for: slots, in: examples) { made[negative.slot] = negative }
+        for negative in try negatives.make(for: slots, in: examples) { made[negative.slot] = fitted(negative, after: examples[negative.slot.example]) }
         let sampling = lap()
 
         var totals = Totals()
@@ -171,6 +171,15 @@ public final class ContrastiveTraining: TrainingObjective {
         return InstructionExample(promptIDs: Array(example.promptIDs.suffix(fit.promptKept)),
                                   responseIDs: Array(example.responseIDs.prefix(fit.continuationKept)),
                                   negativeIDs: example.negativeIDs, text: example.text, line: example.line)
+    }
+
+    /// A negative cut, like the ground truth, to the `seq-len` positions left after the example's
+    /// (fitted) prompt: another example's response (BN) or a given one (file) can be longer. A cut
+    /// sample's free reference score no longer applies, so it is scored again.
+    private func fitted(_ negative: Negative, after example: InstructionExample) -> Negative {
+        let room = options.seqLen + 1 - example.promptIDs.count
+        guard negative.tokens.count > room else { return negative }
+        return Negative(slot: negative.slot, kind: negative.kind, tokens: Array(negative.tokens.prefix(room)))
     }
 
     /// Figures summed over the micro-batches of a step, and over ranks as a vector: each data
