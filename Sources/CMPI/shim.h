@@ -18,7 +18,6 @@ static inline void *cmpi_in_place(void) { return MPI_IN_PLACE; }
 static inline MPI_Request cmpi_request_null(void) { return MPI_REQUEST_NULL; }
 static inline int cmpi_success(void) { return MPI_SUCCESS; }
 static inline int cmpi_undefined(void) { return MPI_UNDEFINED; }
-static inline int cmpi_thread_funneled(void) { return MPI_THREAD_FUNNELED; }
 static inline int cmpi_thread_serialized(void) { return MPI_THREAD_SERIALIZED; }
 static inline MPI_Errhandler cmpi_errors_return(void) { return MPI_ERRORS_RETURN; }
 static inline int cmpi_max_error_string(void) { return MPI_MAX_ERROR_STRING; }

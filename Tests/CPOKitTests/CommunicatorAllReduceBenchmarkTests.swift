@@ -12,6 +12,15 @@ final class CommunicatorAllReduceBenchmarkTests: XCTestCase {
         XCTAssertEqual(result.busBandwidth, 7.5e8)
     }
 
+    func testHiddenShareIsWhatTheOverlapSavesOfTheAllReduceClippedToIt() {
+        func share(overlapped: Double) -> Double {
+            AllReduceBenchmark.Overlap.Times(backward: 1, allReduce: 0.25, overlapped: overlapped, finish: 0.05).hiddenShare
+        }
+        XCTAssertEqual(share(overlapped: 1.125), 0.5)
+        XCTAssertEqual(share(overlapped: 1.5), 0, "slower than one after the other hides nothing")
+        XCTAssertEqual(share(overlapped: 0.9), 1, "faster than the backward pass alone is noise")
+    }
+
     func testOneRankMovesNothingOverTheBus() throws {
         let result = try AllReduceBenchmark.run(communicator: SingleProcessCommunicator(), floats: 1000, iterations: 3)
         XCTAssertEqual(result.ranks, 1)

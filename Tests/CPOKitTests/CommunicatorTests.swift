@@ -134,4 +134,19 @@ final class CommunicatorMPITests: XCTestCase {
     func testBroadcast() throws { try checks().broadcastCopiesTheRootsData() }
 
     func testSplit() throws { try checks().splitGroupsRanksByColorOrderedByKey() }
+
+    /// 1 KiB buckets: the tiny model's blocks span several, with edges inside tensors.
+    private func reductionChecks() throws -> GradientReductionChecks {
+        try GradientReductionChecks(communicator: try MPICommunicator.world(bucketBytes: 1024))
+    }
+
+    func testGradientReductionBucketsFollowTheBackwardPass() throws { try reductionChecks().bucketsFollowTheBackwardPass() }
+
+    func testGradientReductionSumsAsTheBlockingAllReduce() throws {
+        let world = try MPICommunicator.world()
+        try reductionChecks().overlappedSumsMatchTheBlockingAllReduce(backwardRanks: Set(0..<world.size))
+        // Rank 0 alone runs a backward pass; the others sum everything in finish().
+        try reductionChecks().overlappedSumsMatchTheBlockingAllReduce(backwardRanks: [0])
+        try reductionChecks().overlappedSumsMatchTheBlockingAllReduce(backwardRanks: [])
+    }
 }

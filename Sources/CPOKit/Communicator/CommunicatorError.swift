@@ -12,7 +12,7 @@ public enum CommunicatorError: Error, CustomStringConvertible, Equatable {
         switch self {
         case let .mpi(call, code, message): return "\(call) failed with error \(code): \(message)"
         case let .threadSupport(required, provided):
-            return "MPI_Init_thread: thread level \(provided) provided, \(required) (MPI_THREAD_FUNNELED) required"
+            return "MPI_Init_thread: thread level \(provided) provided, \(required) (MPI_THREAD_SERIALIZED) required"
         case let .countTooLarge(operation, count): return "\(operation): \(count) elements exceed MPI's 32-bit counts"
         case .finalized: return "MPI is already finalized in this process"
         }

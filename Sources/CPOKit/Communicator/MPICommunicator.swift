@@ -1,9 +1,10 @@
 import CMPI
 import Foundation
 
-/// A communicator over OpenMPI. The world communicator initialises MPI on first use (one thread
-/// calls MPI: `MPI_THREAD_FUNNELED`); `finalize()` ends MPI for the process. Collective errors are
-/// returned, not fatal, so they surface as `CommunicatorError`.
+/// A communicator over OpenMPI. The world communicator initialises MPI on first use, at
+/// `MPI_THREAD_SERIALIZED`: one thread calls MPI at a time, but not always the main one, since
+/// `GradientReduction` sums gradients on a thread of its own. `finalize()` ends MPI for the
+/// process. Collective errors are returned, not fatal, so they surface as `CommunicatorError`.
 public final class MPICommunicator: Communicator {
     /// PyTorch DDP's default bucket: large enough to amortise latency, small enough to overlap
     /// with the backward pass.
@@ -50,9 +51,9 @@ public final class MPICommunicator: Communicator {
         MPI_Initialized(&initialized)
         if initialized == 0 {
             var provided: Int32 = 0
-            try check(MPI_Init_thread(nil, nil, cmpi_thread_funneled(), &provided), "MPI_Init_thread")
-            guard provided >= cmpi_thread_funneled() else {
-                throw CommunicatorError.threadSupport(required: cmpi_thread_funneled(), provided: provided)
+            try check(MPI_Init_thread(nil, nil, cmpi_thread_serialized(), &provided), "MPI_Init_thread")
+            guard provided >= cmpi_thread_serialized() else {
+                throw CommunicatorError.threadSupport(required: cmpi_thread_serialized(), provided: provided)
             }
             try check(MPI_Comm_set_errhandler(cmpi_comm_world(), cmpi_errors_return()), "MPI_Comm_set_errhandler")
         }

@@ -54,21 +54,25 @@ extension GPT2 {
         return Float(nll.reduce(0.0) { $0 + Double($1) } / Double(pass.scoredPositions))
     }
 
-    /// Adds the gradient of `meanCrossEntropy` to `gradients`.
-    public func backwardMeanCrossEntropy() {
+    /// Adds the gradient of `meanCrossEntropy` to `gradients`; `reduction` as in `backward(lossWeights:reduction:)`.
+    public func backwardMeanCrossEntropy(reduction: GradientReduction? = nil) {
         guard let pass, let a = activations else { preconditionFailure("forward() has not run") }
         for (row, target) in pass.targets.enumerated() { a.lossWeights[row] = target >= 0 ? 1 / Float(pass.scoredPositions) : 0 }
-        backward(lossWeights: a.lossWeights.pointer)
+        backward(lossWeights: a.lossWeights.pointer, reduction: reduction)
     }
 
     /// Adds ∂L/∂θ to `gradients` for a loss L whose derivative by nll[b, t] is `lossWeights[b, t]`
     /// ([B, T]; ignored at masked positions). Overwrites the logits with their gradient.
-    public func backward(lossWeights: [Float]) {
+    ///
+    /// Pass `reduction` on the step's last backward pass only: it hears of each block as soon as
+    /// the block's gradients are final, and starts summing them over the ranks while this pass
+    /// goes on with the blocks below.
+    public func backward(lossWeights: [Float], reduction: GradientReduction? = nil) {
         precondition(lossWeights.count == pass?.rows, "backward() needs one weight per position of the last forward pass")
-        lossWeights.withUnsafeBufferPointer { backward(lossWeights: $0.baseAddress!) }
+        lossWeights.withUnsafeBufferPointer { backward(lossWeights: $0.baseAddress!, reduction: reduction) }
     }
 
-    private func backward(lossWeights: UnsafePointer<Float>) {
+    private func backward(lossWeights: UnsafePointer<Float>, reduction: GradientReduction?) {
         guard var pass, let a = activations else { preconditionFailure("forward() has not run") }
         precondition(pass.logitsValid, "backward() has already run for this forward pass")
         pass.logitsValid = false
@@ -93,6 +97,7 @@ extension GPT2 {
                 k.attention.backward(dqkv: a.dQKV.pointer, dout: a.dAttention.pointer, qkv: act.qkv.pointer, out: act.attention.pointer,
                                      logSumExp: act.attentionLogSumExp.pointer)
             }
+            reduction?.blockFinished(layer)
         }
         pass.tokens.withUnsafeBufferPointer {
             k.embedding.backward(dTokenTable: g.tokenEmbedding, dPositionTable: g.positionEmbedding, dout: a.dResidual.pointer,

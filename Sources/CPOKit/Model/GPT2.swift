@@ -12,6 +12,13 @@ public final class GPT2 {
     /// Allocated on first use, so a frozen reference model never holds one.
     public private(set) lazy var gradients = FloatBuffer(count: layout.totalCount)
 
+    /// Sums this step's `gradients` over the ranks of `communicator`, block by block as the step's
+    /// last backward pass finishes them (see `GradientReduction`).
+    public func gradientReduction(over communicator: MPICommunicator) -> GradientReduction {
+        GradientReduction(gradients: gradients.buffer, blocks: GPT2Tensors.blockRanges(layout, layers: config.layers),
+                          communicator: communicator)
+    }
+
     let weights: GPT2Tensors
     private(set) lazy var weightGradients = GPT2Tensors(layout: layout, layers: config.layers, buffer: gradients)
     var activations: GPT2Activations?

@@ -72,6 +72,13 @@ struct GPT2Tensors {
         TensorLayout(descriptions(config).map { ($0.name, $0.shape) })
     }
 
+    /// Each block's span of a buffer with `layout`, by layer: from its first tensor to the next
+    /// block's (or the final LayerNorm's), alignment padding included, so the spans are consecutive.
+    static func blockRanges(_ layout: TensorLayout, layers: Int) -> [Range<Int>] {
+        let starts = (0..<layers).map { layout[blockName($0, BlockPart.allCases[0])]!.offset } + [layout[finalNormWeightName]!.offset]
+        return (0..<layers).map { starts[$0] ..< starts[$0 + 1] }
+    }
+
     struct Block {
         let tensors: [BlockPart: UnsafeMutablePointer<Float>]
         subscript(part: BlockPart) -> UnsafeMutablePointer<Float> { tensors[part]! }

@@ -54,7 +54,8 @@ public final class CandidateScorer {
     /// Adds Σ_r scoreGradients[r] · ∇θ s_θ(row r) to `model.gradients`, for the rows of the last
     /// `score`, in that order. With scoreGradients[r] = ∂L/∂s_r this is ∇θ L: s_r = −Σ nll over the
     /// row's continuation positions, so each of them gets the loss weight ∂L/∂nll = −∂L/∂s_r.
-    public func backward(scoreGradients: [Double]) {
+    /// `reduction` goes to the model's backward pass: pass it on the step's last one only.
+    public func backward(scoreGradients: [Double], reduction: GradientReduction? = nil) {
         // A shard may hold none of a batch's candidates; it then adds nothing.
         if scored == nil && scoreGradients.isEmpty { return }
         guard let layout = scored else { preconditionFailure("score() has not run") }
@@ -65,7 +66,7 @@ public final class CandidateScorer {
         for (span, gradient) in zip(layout.spans, scoreGradients) {
             for position in span { lossWeights[position] = Float(-gradient) }
         }
-        model.backward(lossWeights: lossWeights)
+        model.backward(lossWeights: lossWeights, reduction: reduction)
     }
 
     private func meanHiddenState(over span: Range<Int>) -> [Float] {

@@ -47,7 +47,7 @@ public final class ContrastiveTraining: TrainingObjective {
         }
     }
 
-    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int) throws -> ObjectiveStep {
+    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int, reduction: GradientReduction?) throws -> ObjectiveStep {
         // Every rank knows the whole global batch (the data order is deterministic), so BN draws
         // from all of it whatever the layout; each rank makes and scores only its own candidates.
         let examples = batch.map { fitted(data.instruction($0)!) }
@@ -65,7 +65,7 @@ public final class ContrastiveTraining: TrainingObjective {
         var totals = Totals()
         totals.negatives = made.count
         totals.negativeTokens = made.values.reduce(0) { $0 + $1.tokens.count }
-        var referenceSeconds = 0.0, forwardBackwardSeconds = 0.0
+        var referenceSeconds = 0.0, forwardBackwardSeconds = 0.0, global = Totals()
         let microSize = mine.count / microBatches
         for first in stride(from: mine.lowerBound, to: mine.upperBound, by: microSize) {
             let micro = first ..< first + microSize
@@ -104,15 +104,18 @@ public final class ContrastiveTraining: TrainingObjective {
             // `evaluate` averages over this micro-batch; its share of the global batch turns the sum
             // over micro-batches and (after the all-reduce) over data groups into the batch mean.
             let share = Double(microSize) / Double(examples.count)
-            scorer.backward(scoreGradients: rows.map { evaluation.scoreGradients[$0.example - first][$0.candidate] * share })
-            forwardBackwardSeconds += lap()
             totals.tokens += policy.pass.map { $0.rows } ?? 0
             if layout.shardIndex == 0 {
                 let groundTruth = micro.map { scores[CandidateKey(example: $0, candidate: 0)]!.meanTokenLogProb }
                 totals.add(evaluation, examples: perExample, groundTruthTokenLogProbs: groundTruth, share: share)
             }
+            let last = micro.upperBound == mine.upperBound
+            // The figures are summed over the ranks before the last backward pass hands MPI to the reduction.
+            if last { global = Totals(vector: try layout.world.allReduceSum(totals.vector)) }
+            scorer.backward(scoreGradients: rows.map { evaluation.scoreGradients[$0.example - first][$0.candidate] * share },
+                            reduction: last ? reduction : nil)
+            forwardBackwardSeconds += lap()
         }
-        let global = Totals(vector: try layout.world.allReduceSum(totals.vector))
         return ObjectiveStep(loss: global.loss, tokens: totals.tokens, metrics: [
             "reward_accuracy": global.rewardAccuracy, "reward_margin": global.rewardMargin,
             "negative_length_mean": Double(global.negativeTokens) / Double(max(global.negatives, 1)),

@@ -11,17 +11,19 @@ public final class MaximumLikelihood: TrainingObjective {
         self.model = model; self.data = data; self.seqLen = seqLen; self.padding = padding; self.layout = layout
     }
 
-    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int) throws -> ObjectiveStep {
+    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int, reduction: GradientReduction?) throws -> ObjectiveStep {
         let mine = Array(batch[layout.groupSlice(of: batch.count)])
         let batches = try mine.split(into: microBatches).map { try data.batch(Array($0), seqLen: seqLen, padding: padding) }
         let meanLoss = try MeanTokenLoss(batches, communicator: communicator)
-        var nllSum: Double = 0
-        for batch in batches {
+        var nllSum: Double = 0, loss = 0.0
+        for (index, batch) in batches.enumerated() {
             try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             for value in model.nll { nllSum += Double(value) }
-            model.backward(lossWeights: meanLoss.lossWeights(batch))
+            let last = index == batches.count - 1
+            // The loss is summed over the ranks before the last backward pass hands MPI to the reduction.
+            if last { loss = try meanLoss.loss(nllSum: nllSum) }
+            model.backward(lossWeights: meanLoss.lossWeights(batch), reduction: last ? reduction : nil)
         }
-        let loss = try meanLoss.loss(nllSum: nllSum)
         return ObjectiveStep(loss: loss, tokens: batches.reduce(0) { $0 + $1.rows * $1.length })
     }
 }

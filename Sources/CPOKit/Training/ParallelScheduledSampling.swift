@@ -18,7 +18,7 @@ public final class ParallelScheduledSampling: TrainingObjective {
         self.padding = padding; self.layout = layout
     }
 
-    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int) throws -> ObjectiveStep {
+    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int, reduction: GradientReduction?) throws -> ObjectiveStep {
         // Micro-batches as ranges of places in the global batch: the places key the random draws.
         let mine = layout.groupSlice(of: batch.count)
         let microSize = mine.count / microBatches
@@ -27,7 +27,7 @@ public final class ParallelScheduledSampling: TrainingObjective {
         let meanLoss = try MeanTokenLoss(batches, communicator: communicator)
         let sampler = TokenSampler(options: SamplingOptions())
         let vocabulary = model.config.vocabularySize
-        var nllSum: Double = 0, replaced = 0, replaceable = 0
+        var nllSum: Double = 0, replaced = 0, replaceable = 0, loss = 0.0
         for (place, batch) in zip(places, batches) {
             try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             var mixed = batch.inputs
@@ -49,9 +49,11 @@ public final class ParallelScheduledSampling: TrainingObjective {
             }
             try model.forward(tokens: mixed, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             for value in model.nll { nllSum += Double(value) }
-            model.backward(lossWeights: meanLoss.lossWeights(batch))
+            let last = place.upperBound == mine.upperBound
+            // The loss is summed over the ranks before the last backward pass hands MPI to the reduction.
+            if last { loss = try meanLoss.loss(nllSum: nllSum) }
+            model.backward(lossWeights: meanLoss.lossWeights(batch), reduction: last ? reduction : nil)
         }
-        let loss = try meanLoss.loss(nllSum: nllSum)
         return ObjectiveStep(loss: loss, tokens: 2 * batches.reduce(0) { $0 + $1.rows * $1.length },
                              metrics: ["pss_replaced_fraction": Double(replaced) / Double(max(replaceable, 1))])
     }

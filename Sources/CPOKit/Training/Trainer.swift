@@ -128,13 +128,16 @@ public final class Trainer {
     }
 
     /// One optimizer step over the next global batch: the objective's figures, the gradient norm
-    /// before clipping, and the seconds the all-reduce, clipping and update took.
+    /// before clipping, and the seconds the rest of the all-reduce, clipping and update took.
     func trainStep() throws -> (ObjectiveStep, gradientNorm: Double, optimizerSeconds: Double) {
         let batch = order.nextBatch(size: options.batchSize)
         model.gradients.zero()
-        let result = try objective.accumulateGradients(step: step, batch: batch, microBatches: options.gradAccumulation)
+        // Over several ranks the gradients are summed block by block during the last backward pass.
+        let reduction = (communicator as? MPICommunicator).flatMap { $0.size > 1 ? model.gradientReduction(over: $0) : nil }
+        let result = try objective.accumulateGradients(step: step, batch: batch, microBatches: options.gradAccumulation,
+                                                       reduction: reduction)
         let start = Date()
-        try communicator.allReduceSum(model.gradients.buffer)
+        try reduction?.finish()
         let norm = clipGradientNorm(model.gradients, maxNorm: Float(options.gradClip))
         optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: schedule.rate(at: step))
         step += 1
