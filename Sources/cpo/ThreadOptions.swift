@@ -13,8 +13,7 @@ struct ThreadOptions: ParsableArguments {
             Parallel.setThreadCount(threads)
         } else {
             // mpirun tells each rank how many ranks share its node; they split the cores.
-            let local = ProcessInfo.processInfo.environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1
-            Parallel.setThreadCount(max(1, ProcessInfo.processInfo.activeProcessorCount / max(local, 1)))
+            Parallel.setThreadCount(max(1, ProcessInfo.processInfo.activeProcessorCount / MPILaunch.ranksOnThisNode()))
         }
     }
 }

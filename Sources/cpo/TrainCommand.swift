@@ -57,6 +57,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "PSS: share of response inputs replaced by the model's predictions (default 0.25).") var pssFraction: Double?
     @Option(help: "Ranks that share each data group's candidates; must divide the number of ranks (default 1).")
     var candidateShards: Int?
+    @Option(help: "Sum gradients during the backward pass: auto (where a core is free for it), on or off (default auto).")
+    var overlapAllreduce: String?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder: metrics.jsonl, checkpoint-STEP/, final/.") var out: String
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
@@ -99,6 +101,7 @@ struct TrainCommand: ParsableCommand {
         if let meanfieldFraction { options.meanfieldFraction = meanfieldFraction }
         if let pssFraction { options.pssFraction = pssFraction }
         if let candidateShards { options.candidateShards = candidateShards }
+        if let overlapAllreduce { options.overlapAllReduce = overlapAllreduce }
         try options.validate()
         return options
     }

@@ -10,6 +10,10 @@ import Foundation
 /// calling MPI (MPI_THREAD_SERIALIZED): between the first `blockFinished` and `finish()` the caller
 /// makes no MPI call.
 ///
+/// The overlap pays only where a core is free for that thread: on cores the backward pass already
+/// fills it takes its time from the compute (on 2 cores with 2 ranks it hid nothing and cost a
+/// few %). Without `overlapping` the buckets wait for `finish()`: the same sums, after the pass.
+///
 /// Every rank sums the same buckets in the same order — blocks L−1 … 0, then the rest of the buffer
 /// (the embeddings, which the backward pass finishes last, and the final LayerNorm), each cut at
 /// the communicator's bucket size — whenever its own backward pass releases them, so the sums
@@ -21,10 +25,13 @@ public final class GradientReduction {
     private let readyAfterBlock: [Int]
     private var nextBlock: Int
     private let progress: Progress
+    /// Whether `blockFinished` releases buckets to the thread, or `finish()` releases them all.
+    public let overlapping: Bool
 
     /// Starts the communication thread for `gradients`, whose block `l` spans `blocks[l]`
     /// (consecutive ranges in increasing order); nothing is summed before `blockFinished`.
-    public init(gradients: UnsafeMutableBufferPointer<Float>, blocks: [Range<Int>], communicator: MPICommunicator) {
+    public init(gradients: UnsafeMutableBufferPointer<Float>, blocks: [Range<Int>], communicator: MPICommunicator,
+                overlapping: Bool = true) {
         precondition(zip(blocks, blocks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }
                          && (blocks.last?.upperBound ?? 0) <= gradients.count, "blocks must be consecutive ranges of the buffer")
         let length = max(1, communicator.bucketBytes / MemoryLayout<Float>.stride)
@@ -41,6 +48,7 @@ public final class GradientReduction {
         self.buckets = buckets
         self.readyAfterBlock = readyAfterBlock
         nextBlock = blocks.count - 1
+        self.overlapping = overlapping
         progress = Progress(gradients: gradients, buckets: buckets, communicator: communicator)
         Thread { [progress] in progress.sumReleasedBuckets() }.start()
     }
@@ -50,7 +58,7 @@ public final class GradientReduction {
     public func blockFinished(_ layer: Int) {
         precondition(layer == nextBlock, "blocks finish from the last to the first: expected \(nextBlock), got \(layer)")
         nextBlock -= 1
-        progress.release(upTo: readyAfterBlock[layer])
+        if overlapping { progress.release(upTo: readyAfterBlock[layer]) }
     }
 
     /// Sums whatever is not summed yet and returns once every bucket is: the gradients are then

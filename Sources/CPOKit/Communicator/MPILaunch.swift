@@ -1,3 +1,5 @@
+import Foundation
+
 /// How a process tells that a launcher started it as one rank of an MPI job: every launcher
 /// leaves its own variables in the rank's environment, and MPI must be initialised in all of
 /// them, or each rank would train alone as a world of one.
@@ -10,5 +12,10 @@ public enum MPILaunch {
 
     public static func isRank(environment: [String: String]) -> Bool {
         rankVariables.contains { environment[$0] != nil }
+    }
+
+    /// Ranks on this node, as mpirun tells each of them (1 outside mpirun).
+    public static func ranksOnThisNode(environment: [String: String] = ProcessInfo.processInfo.environment) -> Int {
+        max(environment["OMPI_COMM_WORLD_LOCAL_SIZE"].flatMap { Int($0) } ?? 1, 1)
     }
 }

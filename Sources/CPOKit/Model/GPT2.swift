@@ -14,9 +14,9 @@ public final class GPT2 {
 
     /// Sums this step's `gradients` over the ranks of `communicator`, block by block as the step's
     /// last backward pass finishes them (see `GradientReduction`).
-    public func gradientReduction(over communicator: MPICommunicator) -> GradientReduction {
+    public func gradientReduction(over communicator: MPICommunicator, overlapping: Bool = true) -> GradientReduction {
         GradientReduction(gradients: gradients.buffer, blocks: GPT2Tensors.blockRanges(layout, layers: config.layers),
-                          communicator: communicator)
+                          communicator: communicator, overlapping: overlapping)
     }
 
     let weights: GPT2Tensors

@@ -127,13 +127,26 @@ public final class Trainer {
         return final
     }
 
+    /// `--overlap-allreduce`, with auto resolved: on when this node's cores outnumber its ranks'
+    /// threads, leaving one for the communication thread.
+    private var overlapsAllReduce: Bool {
+        switch options.overlapAllReduce {
+        case "on": true
+        case "off": false
+        default: ProcessInfo.processInfo.activeProcessorCount > MPILaunch.ranksOnThisNode() * Parallel.threadCount
+        }
+    }
+
     /// One optimizer step over the next global batch: the objective's figures, the gradient norm
     /// before clipping, and the seconds the rest of the all-reduce, clipping and update took.
     func trainStep() throws -> (ObjectiveStep, gradientNorm: Double, optimizerSeconds: Double) {
         let batch = order.nextBatch(size: options.batchSize)
         model.gradients.zero()
-        // Over several ranks the gradients are summed block by block during the last backward pass.
-        let reduction = (communicator as? MPICommunicator).flatMap { $0.size > 1 ? model.gradientReduction(over: $0) : nil }
+        // Over several ranks the gradients are summed block by block, during the last backward pass
+        // where that pays.
+        let reduction = (communicator as? MPICommunicator).flatMap {
+            $0.size > 1 ? model.gradientReduction(over: $0, overlapping: overlapsAllReduce) : nil
+        }
         let result = try objective.accumulateGradients(step: step, batch: batch, microBatches: options.gradAccumulation,
                                                        reduction: reduction)
         let start = Date()

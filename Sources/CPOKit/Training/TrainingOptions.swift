@@ -52,6 +52,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var pssFraction = 0.25
     /// Ranks that share one data group's candidates (R = data groups × shards).
     public var candidateShards = 1
+    /// Sum gradients during the last backward pass: on, off, or auto (on where the node has a core
+    /// beyond its ranks' threads for the communication thread).
+    public var overlapAllReduce = "auto"
 
     public init() {}
 
@@ -64,6 +67,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case numCandidates = "num_candidates", beta, negatives, rankNegatives = "rank_negatives", nllWeight = "nll_weight"
         case sampleFrom = "sample_from", temperature, topK = "top_k", topP = "top_p", maxNewTokens = "max_new_tokens"
         case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction", candidateShards = "candidate_shards"
+        case overlapAllReduce = "overlap_allreduce"
     }
 
     /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
@@ -111,6 +115,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(["ref", "policy"].contains(sampleFrom), "sample-from", sampleFrom, "ref or policy")
         try check((0..<1).contains(pssFraction) && pssFraction > 0, "pss-fraction", pssFraction, "a number in (0, 1)")
         try check(candidateShards >= 1, "candidate-shards", candidateShards, "a whole number ≥ 1")
+        try check(["auto", "on", "off"].contains(overlapAllReduce), "overlap-allreduce", overlapAllReduce, "auto, on or off")
         try check(steps >= 1, "steps", steps, "a whole number ≥ 1")
         try check(batchSize >= 1, "batch-size", batchSize, "a whole number ≥ 1")
         try check(seqLen >= 2, "seq-len", seqLen, "a whole number ≥ 2")
