@@ -81,5 +81,8 @@ CPO_TCP_INTERFACES=$subnet add_cluster_flags tcp,self
 # starts every host's daemon itself.
 mpirun_flags+=(--mca plm_rsh_agent "$here/rsh-agent.sh" --mca plm_rsh_no_tree_spawn 1)
 status=0
-ip netns exec "$CPO_NETNS_PREFIX-h1" mpirun "${mpirun_flags[@]}" "$@" || status=$?
+# In the background, so that a TERM (e.g. a test's timeout) is handled at once rather than after
+# mpirun returns: the EXIT trap then kills whatever runs in the namespaces, a hung launch included.
+ip netns exec "$CPO_NETNS_PREFIX-h1" mpirun "${mpirun_flags[@]}" "$@" &
+wait $! || status=$?
 exit $status
