@@ -26,7 +26,8 @@ public struct SampleStream: Sendable, Hashable {
 ///
 /// A generator keeps its last decoder's memory (cache and packed weights, about the model's size)
 /// for the next call, which packs the current weights into it: keep one generator for a series
-/// of calls, and drop it to give the memory back.
+/// of calls, and drop it to give the memory back. Copies share that memory, so a generator and its
+/// copies serve one thread at a time.
 public struct Generator {
     public let model: GPT2
     public let endOfText: Int32
