@@ -53,14 +53,16 @@ with_threads() {
 # Appends to the array mpirun_flags what a launch across hosts needs: the transports named by $1
 # (a cluster's are tcp,vader,self: TCP between hosts, shared memory within one), the network
 # CPO_TCP_INTERFACES (a subnet or interface names) for MPI's data and its own control connections
-# alike, and the thread settings, which remote ranks see only when forwarded.
+# alike, and the OpenBLAS settings, which remote ranks see only when forwarded: the threads, and
+# the kernels (OPENBLAS_CORETYPE, e.g. Haswell on every node of a cluster that mixes AVX-512 and
+# AVX2 machines, so that all ranks round alike).
 add_cluster_flags() {
   mpirun_flags+=(--bind-to none --mca btl "$1")
   if [ -n "${CPO_TCP_INTERFACES:-}" ]; then
     mpirun_flags+=(--mca btl_tcp_if_include "$CPO_TCP_INTERFACES" --mca oob_tcp_if_include "$CPO_TCP_INTERFACES")
   fi
   local variable
-  for variable in OPENBLAS_NUM_THREADS OPENBLAS_THREAD_TIMEOUT; do
-    [ -z "${!variable:-}" ] || mpirun_flags+=(-x "$variable")
+  for variable in OPENBLAS_NUM_THREADS OPENBLAS_THREAD_TIMEOUT OPENBLAS_CORETYPE OPENBLAS_L2_SIZE; do
+    [ -z "${!variable+set}" ] || mpirun_flags+=(-x "$variable")
   done
 }

@@ -10,9 +10,7 @@ final class CPOGradientTests: XCTestCase {
     /// objective, back-propagate the shard's rows. Returns the shard's gradient contribution.
     private func cpoStep(policy: GPT2, reference: GPT2, examples: [Example], objective: CPOObjective, orders: [[Int]]? = nil,
                          shard: (CandidateRow) -> Bool = { _ in true }) throws -> (result: CPOBatchLoss, gradients: [Float]) {
-        let rows = examples.enumerated().flatMap { e, example in
-            example.candidates.enumerated().map { CandidateRow(example: e, candidate: $0, prompt: example.prompt, continuation: $1) }
-        }
+        let rows = rows(examples)
         let policyScorer = CandidateScorer(model: policy, padding: CPOFixture.padding)
         let mine = rows.indices.filter { shard(rows[$0]) }, others = rows.indices.filter { !shard(rows[$0]) }
         let referenceScores = try CandidateScorer(model: reference, padding: CPOFixture.padding).score(rows, poolHiddenStates: true)
@@ -131,21 +129,47 @@ final class CPOGradientTests: XCTestCase {
         XCTAssertGreaterThan(nllGradient.map(abs).max()!, 1e-3)
     }
 
+    /// The objective leaves a copy of the ground truth out of the softmax and the ranking: with the
+    /// ground truth's own scores (what training gives a duplicate, which it never runs through the
+    /// models), the loss and every other candidate's gradient are the same bits as without it, and
+    /// the copy's gradient is 0. Training's side, that a duplicate is never scored, is
+    /// `ContrastiveTrainingTests.testADuplicateNegativeChangesNoBit`.
     func testANegativeIdenticalToTheGroundTruthChangesNothing() throws {
-        let examples = try fixtureExamples()
-        let withCopies = examples.map { ($0.prompt, $0.candidates + [$0.candidates[0]]) }
         let policy = try GPT2Fixture.model(), reference = try CPOFixture.reference()
+        let examples = try fixtureExamples()
+        let policyScores = try CandidateScorer(model: policy, padding: CPOFixture.padding).score(rows(examples))
+        let referenceScores = try CandidateScorer(model: reference, padding: CPOFixture.padding).score(rows(examples), poolHiddenStates: true)
+        var start = 0
+        let candidates = examples.map { example in
+            let k = example.candidates.count
+            defer { start += k }
+            let range = start ..< start + k
+            return ExampleCandidates(policyLogProbs: Array(policyScores.logProbs[range]), referenceLogProbs: Array(referenceScores.logProbs[range]),
+                                     included: Array(repeating: true, count: k),
+                                     order: SimilarityRanking.order(pooledHiddenStates: Array(referenceScores.pooledHiddenStates[range])),
+                                     groundTruthLength: example.candidates[0].count)
+        }
+        let withCopies = candidates.map { c in
+            ExampleCandidates(policyLogProbs: c.policyLogProbs + [c.policyLogProbs[0]], referenceLogProbs: c.referenceLogProbs + [c.referenceLogProbs[0]],
+                              included: c.included + [false], order: [0, c.order.count] + c.order.dropFirst(), groundTruthLength: c.groundTruthLength)
+        }
         for kind in ContrastiveLossKind.allCases {
             let objective = try CPOObjective(beta: 0.5, loss: kind)
-            let plain = try cpoStep(policy: policy, reference: reference, examples: examples, objective: objective)
-            let copied = try cpoStep(policy: policy, reference: reference, examples: withCopies, objective: objective)
-            XCTAssertEqual(copied.result.duplicateNegatives, examples.count)
-            XCTAssertEqual(copied.result.loss, plain.result.loss, accuracy: 1e-9, "\(kind)")
-            XCTAssertLessThan(maxAbsoluteDifference(copied.gradients, plain.gradients), 1e-7, "\(kind)")
+            let plain = objective.evaluate(candidates), copied = objective.evaluate(withCopies)
+            XCTAssertEqual(copied.duplicateNegatives, examples.count)
+            XCTAssertEqual(copied.loss, plain.loss, "\(kind)")
+            XCTAssertEqual(copied.scoreGradients.map { Array($0.dropLast()) }, plain.scoreGradients, "\(kind)")
+            XCTAssertEqual(copied.scoreGradients.map { $0.last! }, Array(repeating: 0, count: examples.count), "\(kind)")
         }
         let onlyCopies = examples.map { ($0.prompt, [$0.candidates[0], $0.candidates[0]]) }
         let nothing = try cpoStep(policy: policy, reference: reference, examples: onlyCopies, objective: try CPOObjective(beta: 0.5))
         XCTAssertEqual(nothing.result.loss, 0)
         XCTAssertTrue(nothing.gradients.allSatisfy { $0 == 0 })
+    }
+
+    private func rows(_ examples: [Example]) -> [CandidateRow] {
+        examples.enumerated().flatMap { e, example in
+            example.candidates.enumerated().map { CandidateRow(example: e, candidate: $0, prompt: example.prompt, continuation: $1) }
+        }
     }
 }

@@ -56,6 +56,34 @@ final class ContrastiveTrainingTests: XCTestCase {
         XCTAssertEqual(dpoMetrics[0]["loss"] as! Double, log(2), accuracy: 1e-5)
     }
 
+    /// A negative equal to its ground truth is left out of both models' passes and of the loss, so a
+    /// run whose lines carry such a copy besides their real negative trains, bit for bit, as the run
+    /// without the copies: the models see the same batches, the loss the same included rewards.
+    func testADuplicateNegativeChangesNoBit() throws {
+        guard case let .instructions(examples) = data() else { return XCTFail("instruction data expected") }
+        func lines(withCopies: Bool) -> TrainingSet {
+            .instructions(examples.enumerated().map { i, example in
+                let other = examples[(i + 1) % examples.count].responseIDs
+                return InstructionExample(promptIDs: example.promptIDs, responseIDs: example.responseIDs,
+                                          negativeIDs: withCopies ? [example.responseIDs, other] : [other], line: example.line)
+            })
+        }
+        func run(withCopies: Bool) throws -> (parameters: [Float], metrics: [[String: Any]]) {
+            var options = options("cpo", negatives: "file")
+            options.numCandidates = withCopies ? 3 : 2
+            let policy = try model(), folder = temporaryFolder()
+            try Trainer(model: policy, reference: try model(), tokenizer: ByteTokenizer(), data: lines(withCopies: withCopies), task: nil,
+                        options: options, runDirectory: folder).run()
+            let metrics = try String(contentsOf: folder.appendingPathComponent("metrics.jsonl"), encoding: .utf8).split(separator: "\n")
+                .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            return (policy.parameters.toArray(), metrics)
+        }
+        let copied = try run(withCopies: true), plain = try run(withCopies: false)
+        XCTAssertEqual(copied.metrics.map { $0["duplicate_negatives"] as! Double }, [4, 4])
+        XCTAssertEqual(copied.metrics.map { $0["loss"] as! Double }, plain.metrics.map { $0["loss"] as! Double })
+        XCTAssertEqual(copied.parameters, plain.parameters)
+    }
+
     func testEveryNegativeKindTrainsAndLogsItsFigures() throws {
         for negatives in ["an", "bn", "mn", "tn", "an:2,bn:1,mn:1,tn:1"] {
             var options = options("cpo", negatives: negatives)

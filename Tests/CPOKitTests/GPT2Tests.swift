@@ -104,7 +104,9 @@ final class GPT2Tests: XCTestCase {
         }
     }
 
-    func testGradientsAreBitwiseIdenticalForOneAndTwoThreads() throws {
+    /// Every kernel of the project's own splits its work so that each output has one thread and one
+    /// order of arithmetic; sgemm does not (`SummationOrder`), so the threads change only last bits.
+    func testOneAndTwoThreadsAgreeToSummationOrder() throws {
         let config = try GPT2Config.preset("tiny", vocabularySize: 97)
         let (batchSize, length) = (4, 32)
         let tokens: [Int32] = (0..<batchSize * length).map { Int32($0 * 31 % 97) }
@@ -120,8 +122,9 @@ final class GPT2Tests: XCTestCase {
             return (logits, model.gradients.toArray())
         }
         let one = try run(threads: 1), two = try run(threads: 2)
-        XCTAssertEqual(one.logits, two.logits)
-        XCTAssertEqual(one.gradients, two.gradients)
+        SummationOrder.assertAgree(two.logits, one.logits, "logits")
+        let layout = try GPT2(config: config, seed: 3).layout
+        SummationOrder.assertAgree(two.gradients, one.gradients, layout: layout, "gradient")
     }
 
     func testLoadsNamesWithAndWithoutPrefixAndIgnoresBuffers() throws {

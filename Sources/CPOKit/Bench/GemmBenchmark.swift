@@ -10,6 +10,9 @@ public enum GemmBenchmark {
 
     public struct Result: Sendable {
         public let threads: Int
+        /// The kernels OpenBLAS chose for this CPU (`OPENBLAS_CORETYPE` overrides the choice), e.g.
+        /// SkylakeX (AVX-512), Haswell or Zen (both AVX2): the peak and the rounding depend on them.
+        public let kernels: String
         /// Every shape tried, each at its best repetition.
         public let measurements: [Measurement]
         public var peak: Measurement { measurements.max { $0.gflops < $1.gflops }! }
@@ -32,6 +35,6 @@ public enum GemmBenchmark {
             }
             return Measurement(m: shape.m, n: shape.n, k: shape.k, gflops: 2 * Double(shape.m * shape.n * shape.k) / best / 1e9)
         }
-        return Result(threads: Parallel.threadCount, measurements: measurements)
+        return Result(threads: Parallel.threadCount, kernels: String(cString: openblas_get_corename()), measurements: measurements)
     }
 }

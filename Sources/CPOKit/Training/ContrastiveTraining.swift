@@ -7,6 +7,10 @@ import Foundation
 /// batch), score every candidate under π_ref (skipped where sampling from π_ref already gave the
 /// score, unless ranking needs π_ref's hidden states), score them under π_θ in one padded forward
 /// pass, evaluate the loss, and back-propagate β·g_k through that same pass.
+///
+/// A negative identical to its ground truth is never run through either model: it is masked out
+/// of the loss, and its scores would be the ground truth's. So duplicates cost nothing, and the
+/// batch the models see is exactly the batch without them.
 public final class ContrastiveTraining: TrainingObjective {
     let policy: GPT2
     let reference: GPT2
@@ -69,12 +73,14 @@ public final class ContrastiveTraining: TrainingObjective {
         let microSize = mine.count / microBatches
         for first in stride(from: mine.lowerBound, to: mine.upperBound, by: microSize) {
             let micro = first ..< first + microSize
-            let rows = micro.flatMap { e in
+            let owned = micro.flatMap { e in
                 ownedCandidates.map { k in
                     CandidateRow(example: e, candidate: k, prompt: examples[e].promptIDs,
                                  continuation: k == 0 ? examples[e].responseIDs : made[NegativeSlot(step: step, example: e, candidate: k)]!.tokens)
                 }
             }
+            let duplicates = owned.filter { $0.candidate > 0 && $0.continuation == examples[$0.example].responseIDs }
+            let rows = owned.filter { $0.candidate == 0 || $0.continuation != examples[$0.example].responseIDs }
             let freeReference: [Double?] = rows.map { row in
                 row.candidate == 0 ? nil : made[NegativeSlot(step: step, example: row.example, candidate: row.candidate)]!.referenceLogProb
             }
@@ -90,8 +96,8 @@ public final class ContrastiveTraining: TrainingObjective {
 
             let scorer = CandidateScorer(model: policy, padding: padding)
             let policyScores = try scorer.score(rows)
-            let scores = try gatherScores(rows: rows, policy: policyScores, reference: referenceLogProbs.map { $0! }, pooled: pooled,
-                                          examples: examples)
+            let scores = try gatherScores(rows: rows, duplicates: duplicates, policy: policyScores,
+                                          reference: referenceLogProbs.map { $0! }, pooled: pooled)
             let perExample = micro.map { e -> ExampleCandidates in
                 let candidates = (0 ..< candidateCount).map { scores[CandidateKey(example: e, candidate: $0)]! }
                 return ExampleCandidates(
@@ -104,7 +110,7 @@ public final class ContrastiveTraining: TrainingObjective {
             // `evaluate` averages over this micro-batch; its share of the global batch turns the sum
             // over micro-batches and (after the all-reduce) over data groups into the batch mean.
             let share = Double(microSize) / Double(examples.count)
-            totals.tokens += policy.pass.map { $0.rows } ?? 0
+            if !rows.isEmpty { totals.tokens += policy.pass.map { $0.rows } ?? 0 }
             if layout.shardIndex == 0 {
                 let groundTruth = micro.map { scores[CandidateKey(example: $0, candidate: 0)]!.meanTokenLogProb }
                 totals.add(evaluation, examples: perExample, groundTruthTokenLogProbs: groundTruth, share: share)
@@ -141,19 +147,19 @@ public final class ContrastiveTraining: TrainingObjective {
 
     /// All-gathers within the data group the scores of every rank's rows, so every shard holds all K
     /// candidates of each example of the micro-batch. Each row travels as [example, candidate, s_θ,
-    /// s_ref, mean token log-prob, duplicate, pooled hidden state…].
-    private func gatherScores(rows: [CandidateRow], policy: CandidateScores, reference: [Double], pooled: [[Float]],
-                              examples: [InstructionExample]) throws -> [CandidateKey: CandidateScore] {
+    /// s_ref, mean token log-prob, duplicate, pooled hidden state…]; a duplicate travels as its key
+    /// alone and takes the scores of its ground truth, which it equals.
+    private func gatherScores(rows: [CandidateRow], duplicates: [CandidateRow], policy: CandidateScores, reference: [Double],
+                              pooled: [[Float]]) throws -> [CandidateKey: CandidateScore] {
         let pooledWidth = options.rankNegatives ? self.policy.config.channels : 0
         let width = 6 + pooledWidth
         var local: [Double] = []
-        local.reserveCapacity(rows.count * width)
+        local.reserveCapacity((rows.count + duplicates.count) * width)
         for (i, row) in rows.enumerated() {
-            let duplicate = row.candidate > 0 && row.continuation == examples[row.example].responseIDs
-            local += [Double(row.example), Double(row.candidate), policy.logProbs[i], reference[i],
-                      policy.meanTokenLogProbs[i], duplicate ? 1 : 0]
+            local += [Double(row.example), Double(row.candidate), policy.logProbs[i], reference[i], policy.meanTokenLogProbs[i], 0]
             if pooledWidth > 0 { local += pooled[i].map(Double.init) }
         }
+        for row in duplicates { local += [Double(row.example), Double(row.candidate), 0, 0, 0, 1] + Array(repeating: 0, count: pooledWidth) }
         var scores: [CandidateKey: CandidateScore] = [:]
         for part in try layout.group.allGatherVariable(local) {
             for start in stride(from: 0, to: part.count, by: width) {
@@ -162,6 +168,11 @@ public final class ContrastiveTraining: TrainingObjective {
                     policy: values[2], reference: values[3], meanTokenLogProb: values[4], duplicate: values[5] != 0,
                     pooled: values[6...].map(Float.init))
             }
+        }
+        for (key, score) in scores where score.duplicate {
+            var copy = scores[CandidateKey(example: key.example, candidate: 0)]!
+            copy.duplicate = true
+            scores[key] = copy
         }
         return scores
     }
