@@ -22,7 +22,7 @@ struct TrainCommand: ParsableCommand {
 
     @Option(help: "Objective: mle, cpo, dpo or pss (default mle).") var objective: String?
     @Option(help: "Start from this model folder (config.json, model.safetensors, tokenizer).") var model: String?
-    @Option(help: "Start from random weights of a preset: \(GPT2Config.presetNames.joined(separator: ", ")).") var preset: String?
+    @Option(help: "Start from random weights of a preset: \(ModelRegistry.presetNames.joined(separator: ", ")).") var preset: String?
     @Option(help: "Tokenizer: 'byte' or a folder with vocab.json + merges.txt (default: the model's; byte with --preset).")
     var tokenizer: String?
     @Option(help: "Training data: JSONL (instruction/context/response or prompt/response) or plain text.") var data: String?
@@ -114,19 +114,19 @@ struct TrainCommand: ParsableCommand {
         try threadOptions.apply()
         let options = try resolvedOptions()
         let explicitTokenizer = try tokenizer.map { try TokenizerFolder.resolve($0) }
-        let model: GPT2, tokenizer: any Tokenizer
+        let model: any LanguageModel, tokenizer: any Tokenizer
         // The starting weights, loadable twice: once to train, once as the frozen reference.
-        let startingModel: (any Tokenizer) throws -> GPT2
+        let startingModel: (any Tokenizer) throws -> any LanguageModel
         if let folder = self.model {
             (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: folder), tokenizer: explicitTokenizer)
             startingModel = { try ModelFolder.load(URL(fileURLWithPath: folder), tokenizer: $0).model }
         } else {
             tokenizer = explicitTokenizer ?? ByteTokenizer()
-            let config = try GPT2Config.preset(preset!, vocabularySize: tokenizer.vocabularySize)
-            model = try GPT2(config: config, seed: options.seed)
-            startingModel = { _ in try GPT2(config: config, seed: options.seed) }
+            let config = try ModelRegistry.preset(preset!, vocabularySize: tokenizer.vocabularySize)
+            model = try config.randomModel(seed: options.seed)
+            startingModel = { _ in try config.randomModel(seed: options.seed) }
         }
-        var reference: GPT2?
+        var reference: (any LanguageModel)?
         if ["cpo", "dpo"].contains(options.objective) {
             reference = try ref.map { try ModelFolder.load(URL(fileURLWithPath: $0), tokenizer: tokenizer).model } ?? startingModel(tokenizer)
         }

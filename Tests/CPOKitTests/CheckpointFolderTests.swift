@@ -86,8 +86,7 @@ final class CheckpointFolderTests: XCTestCase {
 
     func testModelOnlyFolderHasNoTrainingFiles() throws {
         let folder = CheckpointFolder(url: runDirectory.appendingPathComponent(CheckpointFolder.finalName))
-        struct Config: Encodable { let model_type = "gpt2"; let n_embd = 3 }
-        try folder.write(config: Config(), layout: layout, parameters: randomBuffer(layout, seed: 3), tokenizer: ByteTokenizer())
+        try folder.write(config: Data(#"{"model_type": "gpt2", "n_embd": 3}"#.utf8), layout: layout, parameters: randomBuffer(layout, seed: 3), tokenizer: ByteTokenizer())
         XCTAssertTrue(folder.isComplete)
         XCTAssertNil(folder.step)
         XCTAssertEqual(try JSONSerialization.jsonObject(with: folder.readConfig()) as? NSDictionary, ["model_type": "gpt2", "n_embd": 3])

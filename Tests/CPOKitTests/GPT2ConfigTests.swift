@@ -28,7 +28,7 @@ final class GPT2ConfigTests: XCTestCase {
     func testSaveWritesTheFieldsTransformersNeedAndLoadsBack() throws {
         let config = try GPT2Config.preset("small", vocabularySize: 257)
         let url = folder.appendingPathComponent("config.json")
-        try config.save(to: url)
+        try config.configJSON().write(to: url)
         XCTAssertEqual(try GPT2Config.load(from: url), config)
         let json = try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as! [String: Any]
         XCTAssertEqual(json["model_type"] as? String, "gpt2")
@@ -50,7 +50,7 @@ final class GPT2ConfigTests: XCTestCase {
         XCTAssertEqual([gpt2.layers, gpt2.channels, gpt2.heads, gpt2.maxPositions], [12, 768, 12, 1024])
         XCTAssertEqual(GPT2Tensors.layout(gpt2).specs.reduce(0) { $0 + $1.count }, 124_439_808)
         XCTAssertThrowsError(try GPT2Config.preset("huge", vocabularySize: 257)) { error in
-            XCTAssertEqual(error as? GPT2Error, .unknownPreset(name: "huge", allowed: ["tiny", "small", "gpt2-124m"]))
+            XCTAssertEqual(error as? ModelError, .unknownPreset(name: "huge", allowed: ["tiny", "small", "gpt2-124m"]))
             XCTAssertTrue(String(describing: error).contains("tiny, small, gpt2-124m"))
         }
     }
@@ -59,7 +59,7 @@ final class GPT2ConfigTests: XCTestCase {
         func field(_ change: (inout GPT2Config) -> Void) throws -> String? {
             var config = try GPT2Config.preset("tiny", vocabularySize: 257)
             change(&config)
-            do { try config.validate() } catch let GPT2Error.invalidConfig(_, field, _) { return field }
+            do { try config.validate() } catch let ModelError.invalidConfig(_, field, _) { return field }
             return nil
         }
         XCTAssertNil(try field { _ in })
@@ -79,15 +79,15 @@ final class GPT2ConfigTests: XCTestCase {
         let url = folder.appendingPathComponent("config.json")
         try Data(#"{"model_type": "llama", "vocab_size": 10}"#.utf8).write(to: url)
         XCTAssertThrowsError(try GPT2Config.load(from: url)) { error in
-            XCTAssertEqual(error as? GPT2Error, .invalidConfig(file: url.path, field: "model_type", reason: "is 'llama', expected 'gpt2'"))
+            XCTAssertEqual(error as? ModelError, .invalidConfig(file: url.path, field: "model_type", reason: "is 'llama', expected 'gpt2'"))
         }
         try Data(#"{"vocab_size": 10, "n_positions": 8, "n_embd": 8, "n_layer": 1}"#.utf8).write(to: url)
         XCTAssertThrowsError(try GPT2Config.load(from: url)) { error in
-            XCTAssertEqual(error as? GPT2Error, .unreadableConfig(file: url.path, reason: "field 'n_head' is missing"))
+            XCTAssertEqual(error as? ModelError, .unreadableConfig(file: url.path, reason: "field 'n_head' is missing"))
         }
         try Data(#"{"vocab_size": 10, "n_positions": 8, "n_embd": 8, "n_layer": 1, "n_head": 3}"#.utf8).write(to: url)
         XCTAssertThrowsError(try GPT2Config.load(from: url)) { error in
-            guard case .invalidConfig(url.path, "n_head", _)? = error as? GPT2Error else { return XCTFail("\(error)") }
+            guard case .invalidConfig(url.path, "n_head", _)? = error as? ModelError else { return XCTFail("\(error)") }
         }
     }
 }

@@ -42,20 +42,20 @@ final class GPT2DecoderTests: XCTestCase {
         let model = try GPT2(config: GPT2Config.preset("tiny", vocabularySize: 20), seed: 1)
         let decoder = GPT2Decoder(model: model, rows: 2, capacity: 3)
         XCTAssertThrowsError(try decoder.prefill([[1, 2]])) { error in
-            guard case .invalidBatch(input: "prompts", _)? = error as? GPT2Error else { return XCTFail("\(error)") }
+            guard case .invalidBatch(input: "prompts", _)? = error as? ModelError else { return XCTFail("\(error)") }
         }
         XCTAssertThrowsError(try decoder.prefill([[1, 2], []])) { error in
-            guard case .invalidBatch(input: "prompts[1]", _)? = error as? GPT2Error else { return XCTFail("\(error)") }
+            guard case .invalidBatch(input: "prompts[1]", _)? = error as? ModelError else { return XCTFail("\(error)") }
         }
         XCTAssertThrowsError(try decoder.prefill([[1, 2], [25]])) { error in
-            guard case .invalidBatch(input: "tokens of row 1", _)? = error as? GPT2Error else { return XCTFail("\(error)") }
+            guard case .invalidBatch(input: "tokens of row 1", _)? = error as? ModelError else { return XCTFail("\(error)") }
         }
         _ = try decoder.prefill([[1, 2], [3]])
         XCTAssertThrowsError(try decoder.decode([4, 20]))
         XCTAssertEqual(decoder.lengths, [2, 1], "a rejected step leaves the cache as it was")
         _ = try decoder.decode([4, 5])
         XCTAssertThrowsError(try decoder.decode([6, 7])) { error in
-            XCTAssertEqual(error as? GPT2Error, .invalidBatch(input: "tokens[0]", reason: "the row's cache is full (3 tokens)"))
+            XCTAssertEqual(error as? ModelError, .invalidBatch(input: "tokens[0]", reason: "the row's cache is full (3 tokens)"))
         }
         _ = try decoder.decode([nil, 7])
         XCTAssertEqual(decoder.lengths, [3, 3])

@@ -164,21 +164,21 @@ final class GPT2Tests: XCTestCase {
         }
         let extra = try writeCheckpoint(all + [(name: "transformer.h.2.ln_1.weight", shape: [48], values: [Float](repeating: 1, count: 48))])
         XCTAssertThrowsError(try GPT2(config: config, checkpoint: extra)) { error in
-            XCTAssertEqual(error as? GPT2Error, .unexpectedTensor(file: extra.path, tensor: "transformer.h.2.ln_1.weight"))
+            XCTAssertEqual(error as? ModelError, .unexpectedTensor(file: extra.path, tensor: "transformer.h.2.ln_1.weight"))
         }
     }
 
     func testInvalidBatchIsRejected() throws {
         let model = try GPT2(config: GPT2Config.preset("tiny", vocabularySize: 10), seed: 1)
         XCTAssertThrowsError(try model.forward(tokens: [1, 2, 10], targets: [2, 3, 4], batchSize: 1, length: 3)) { error in
-            XCTAssertEqual(error as? GPT2Error, .invalidBatch(input: "tokens[0][2]", reason: "id 10 is outside the vocabulary 0..<10"))
+            XCTAssertEqual(error as? ModelError, .invalidBatch(input: "tokens[0][2]", reason: "id 10 is outside the vocabulary 0..<10"))
         }
         XCTAssertThrowsError(try model.forward(tokens: [1, 2, 3], targets: [2, -2, 4], batchSize: 1, length: 3)) { error in
-            guard case .invalidBatch(input: "targets[0][1]", _)? = error as? GPT2Error else { return XCTFail("\(error)") }
+            guard case .invalidBatch(input: "targets[0][1]", _)? = error as? ModelError else { return XCTFail("\(error)") }
         }
         XCTAssertThrowsError(try model.forward(tokens: [Int32](repeating: 1, count: 129), targets: [Int32](repeating: 1, count: 129),
                                                batchSize: 1, length: 129)) { error in
-            guard case .invalidBatch(input: "length", _)? = error as? GPT2Error else { return XCTFail("\(error)") }
+            guard case .invalidBatch(input: "length", _)? = error as? ModelError else { return XCTFail("\(error)") }
         }
         XCTAssertThrowsError(try model.forward(tokens: [1, 2], targets: [1, 2, 3], batchSize: 1, length: 2))
     }

@@ -16,12 +16,12 @@ final class GeneratorBenchmarkTests: XCTestCase {
     }
 
     func testDecodeFLOPsGrowWithRowsAndCacheLength() {
-        let one = GenerateBenchmark.decodeStepFLOPs(config, rows: 1, position: 10)
-        XCTAssertEqual(GenerateBenchmark.decodeStepFLOPs(config, rows: 4, position: 10), 4 * one, accuracy: 1e-6)
+        let one = config.decodeStepFLOPs(rows: 1, position: 10)
+        XCTAssertEqual(config.decodeStepFLOPs(rows: 4, position: 10), 4 * one, accuracy: 1e-6)
         // One more cached key costs q·k and p·v: 2 multiply-adds per channel per layer.
-        XCTAssertEqual(GenerateBenchmark.decodeStepFLOPs(config, rows: 1, position: 11) - one, 4 * 32, accuracy: 1e-6)
+        XCTAssertEqual(config.decodeStepFLOPs(rows: 1, position: 11) - one, 4 * 32, accuracy: 1e-6)
         // The block weights (12 C² per layer) and the LM head (V·C), 2 FLOPs per weight.
-        XCTAssertEqual(GenerateBenchmark.decodeStepFLOPs(config, rows: 1, position: -1), 2 * (12 * 32 * 32 + 50 * 32), accuracy: 1e-6)
+        XCTAssertEqual(config.decodeStepFLOPs(rows: 1, position: -1), 2 * (12 * 32 * 32 + 50 * 32), accuracy: 1e-6)
     }
 
     func testPromptAndNewTokensMustFitTheContext() {

@@ -63,10 +63,10 @@ public enum AllReduceBenchmark {
     /// Times `Overlap`'s three figures `repeats` times for a model of `config` on random tokens
     /// ([batchSize, length]), after one untimed round. The all-reduce alone sums the same buckets
     /// as the overlapped one. Every rank of `communicator` must call this with the same arguments.
-    public static func overlap(communicator: MPICommunicator, config: GPT2Config, batchSize: Int, length: Int,
+    public static func overlap(communicator: MPICommunicator, config: any ModelConfig, batchSize: Int, length: Int,
                                repeats: Int, seed: UInt64 = 0) throws -> Overlap {
         precondition(repeats >= 1, "an overlap benchmark needs a repeat")
-        let model = try GPT2(config: config, seed: seed)
+        let model = try config.randomModel(seed: seed)
         var random = CounterRandom(seed: seed, domain: .synthesis, example: communicator.rank)
         let stream = (0...batchSize * length).map { _ in Int32(random.next() % UInt64(config.vocabularySize)) }
         let tokens = Array(stream.dropLast()), targets = Array(stream.dropFirst())
@@ -99,7 +99,7 @@ public enum AllReduceBenchmark {
     }
 
     /// The flat gradient buffer's length for a model configuration: what the trainer all-reduces.
-    public static func gradientFloats(_ config: GPT2Config) -> Int { GPT2Tensors.layout(config).totalCount }
+    public static func gradientFloats(_ config: any ModelConfig) -> Int { config.zeroModel().layout.totalCount }
 
     /// One checked warm-up all-reduce, then `iterations` timed ones, each started together after
     /// a barrier. Every rank of `communicator` must call this with the same arguments.

@@ -11,7 +11,7 @@ public enum CPOStepBenchmark {
         public let negativeLength: Double
     }
 
-    public static func run(config: GPT2Config, options: TrainingOptions, promptLength: Int, responseLength: Int,
+    public static func run(config: any ModelConfig, options: TrainingOptions, promptLength: Int, responseLength: Int,
                            steps: Int) throws -> Result {
         var random = CounterRandom(seed: options.seed, domain: .synthesis)
         func tokens(_ count: Int) -> [Int32] {
@@ -21,8 +21,8 @@ public enum CPOStepBenchmark {
         let examples = (0 ..< max(options.batchSize * (steps + 1), 2 * options.batchSize)).map {
             InstructionExample(promptIDs: tokens(promptLength), responseIDs: tokens(responseLength) + [endOfText], line: $0 + 1)
         }
-        let policy = try GPT2(config: config, seed: options.seed)
-        let reference = try GPT2(config: config, seed: options.seed)
+        let policy = try config.randomModel(seed: options.seed)
+        let reference = try config.randomModel(seed: options.seed)
         let objective = try ContrastiveTraining(policy: policy, reference: reference, data: .instructions(examples),
                                                 options: options, padding: endOfText)
         let optimizer = AdamW(layout: policy.layout, beta1: options.adamBeta1, beta2: options.adamBeta2,

@@ -36,7 +36,7 @@ public enum GenerateBenchmark {
     }
 
     /// `peakShapes` are the sgemm shapes whose best rate is the peak (see `GemmBenchmark`).
-    public static func run(config: GPT2Config, batchSize: Int, promptLength: Int, newTokens: Int, repeats: Int = 3,
+    public static func run(config: any ModelConfig, batchSize: Int, promptLength: Int, newTokens: Int, repeats: Int = 3,
                            sampling: SamplingOptions = SamplingOptions(), seed: UInt64 = 0,
                            peakShapes: [(m: Int, n: Int, k: Int)] = GemmBenchmark.defaultShapes) throws -> Result {
         for (option, value) in [("batch-size", batchSize), ("prompt-len", promptLength), ("new-tokens", newTokens), ("repeats", repeats)]
@@ -50,11 +50,11 @@ public enum GenerateBenchmark {
         var options = sampling
         options.maxNewTokens = newTokens
         try options.validate()
-        let model = try GPT2(config: config, seed: seed)
+        let model = try config.randomModel(seed: seed)
         var random = CounterRandom(seed: seed, domain: .synthesis)
         let prompts = (0..<batchSize).map { _ in (0..<promptLength).map { _ in Int32(random.next() % UInt64(config.vocabularySize)) } }
         let generator = Generator(model: model, endOfText: -1)
-        let decoder = GPT2Decoder(model: model, rows: batchSize, capacity: promptLength + newTokens)
+        let decoder = model.makeDecoder(rows: batchSize, capacity: promptLength + newTokens, reusing: nil)
 
         var generateSeconds = Double.infinity, generateCPUSeconds = 0.0, prefillSeconds = Double.infinity
         // One untimed warm-up of each, so page faults and thread start-up are not counted.
@@ -71,7 +71,7 @@ public enum GenerateBenchmark {
             if generate < generateSeconds { (generateSeconds, generateCPUSeconds) = (generate, cpu) }
         }
         let decodeFLOPs = (promptLength ..< promptLength + newTokens - 1).reduce(0.0) { total, position in
-            total + decodeStepFLOPs(config, rows: batchSize, position: position)
+            total + config.decodeStepFLOPs(rows: batchSize, position: position)
         }
         return Result(batchSize: batchSize, promptLength: promptLength, newTokens: newTokens, threads: Parallel.threadCount,
                       generateSeconds: generateSeconds, generateCPUSeconds: generateCPUSeconds, prefillSeconds: prefillSeconds,
@@ -83,16 +83,5 @@ public enum GenerateBenchmark {
         getrusage(RUSAGE_SELF.rawValue, &usage)
         func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) * 1e-6 }
         return seconds(usage.ru_utime) + seconds(usage.ru_stime)
-    }
-
-    /// FLOPs of one decode step (2 per multiply-add) for `rows` rows whose new token sits at
-    /// `position`: the four projections of every block, the query against position + 1 cached keys
-    /// (q·kᵀ and p·v), and the LM head. Elementwise work is left out, as in `forwardFLOPs`.
-    static func decodeStepFLOPs(_ config: GPT2Config, rows: Int, position: Int) -> Double {
-        let c = Double(config.channels), inner = Double(config.mlpChannels), layers = Double(config.layers)
-        let projections = 2 * (c * 3 * c + c * c + 2 * c * inner) * layers
-        let attention = 2 * 2 * Double(position + 1) * c * layers
-        let head = 2 * c * Double(config.vocabularySize)
-        return Double(rows) * (projections + attention + head)
     }
 }

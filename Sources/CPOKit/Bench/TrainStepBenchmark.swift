@@ -8,15 +8,15 @@ public enum TrainStepBenchmark {
         public let threads: Int
         public let medianMilliseconds: Double
         public let tokensPerSecond: Double
-        /// Model FLOPs per step (3 × forward), see `GPT2Config.forwardFLOPs`.
+        /// Model FLOPs per step (3 × forward), see `ModelConfig.forwardFLOPs`.
         public let flopsPerStep: Double
         public let gflops: Double
         public let peak: GemmBenchmark.Result
         public var shareOfPeak: Double { gflops / peak.peak.gflops }
     }
 
-    public static func run(config: GPT2Config, batchSize: Int, length: Int, steps: Int = 5, seed: UInt64 = 0) throws -> Result {
-        let model = try GPT2(config: config, seed: seed)
+    public static func run(config: any ModelConfig, batchSize: Int, length: Int, steps: Int = 5, seed: UInt64 = 0) throws -> Result {
+        let model = try config.randomModel(seed: seed)
         let optimizer = AdamW(layout: model.layout, beta1: 0.9, beta2: 0.95, weightDecay: 0.1)
         var random = CounterRandom(seed: seed, domain: .synthesis)
         let stream = (0...batchSize * length).map { _ in Int32(random.next() % UInt64(config.vocabularySize)) }

@@ -89,11 +89,10 @@ public struct CheckpointFolder: Sendable, Equatable {
         }
     }
 
-    /// Convenience for a model configuration type: encoded with sorted keys, as `config.json`.
-    public func write<Config: Encodable>(config: Config, layout: TensorLayout, parameters: FloatBuffer,
-                                         tokenizer: any Tokenizer, training: ResumeState? = nil) throws {
-        try write(config: try Self.jsonEncoder.encode(config), layout: layout, parameters: parameters,
-                  tokenizer: tokenizer, training: training)
+    /// Writes the folder of a model with this config (its `configJSON()` as `config.json`).
+    public func write(config: any ModelConfig, layout: TensorLayout, parameters: FloatBuffer,
+                      tokenizer: any Tokenizer, training: ResumeState? = nil) throws {
+        try write(config: try config.configJSON(), layout: layout, parameters: parameters, tokenizer: tokenizer, training: training)
     }
 
     private static var jsonEncoder: JSONEncoder {

@@ -1,26 +1,27 @@
 import Foundation
 
-/// A model folder a command takes as `--model DIR`: a Hugging Face GPT-2 folder (`config.json`,
-/// `model.safetensors`, tokenizer files), such as a run's `final/` or `checkpoint-STEP/`.
+/// A model folder a command takes as `--model DIR`: a Hugging Face folder (`config.json`, whose
+/// `model_type` picks the family, `model.safetensors`, tokenizer files), such as a run's `final/`
+/// or `checkpoint-STEP/`.
 public enum ModelFolder {
     /// Loads the model and, unless `tokenizer` is given, the tokenizer saved beside it.
-    public static func load(_ folder: URL, tokenizer: (any Tokenizer)? = nil) throws -> (model: GPT2, tokenizer: any Tokenizer) {
+    public static func load(_ folder: URL, tokenizer: (any Tokenizer)? = nil) throws -> (model: any LanguageModel, tokenizer: any Tokenizer) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CheckpointError.unreadable(path: folder.path, reason: "no such folder")
         }
-        let config = try GPT2Config.load(from: folder.appendingPathComponent(CheckpointFolder.configFile))
+        let config = try ModelRegistry.loadConfig(from: folder.appendingPathComponent(CheckpointFolder.configFile))
         let reader = try SafetensorsReader(url: folder.appendingPathComponent(CheckpointFolder.modelFile))
-        let model = try GPT2(config: config, checkpoint: reader)
+        let model = try config.model(loading: reader)
         let tokenizer = try tokenizer ?? TokenizerFolder.load(from: folder)
         try checkVocabulary(tokenizer, fits: config, source: folder.path)
         return (model, tokenizer)
     }
 
     /// Every id the tokenizer produces must have an embedding row.
-    public static func checkVocabulary(_ tokenizer: any Tokenizer, fits config: GPT2Config, source: String) throws {
+    public static func checkVocabulary(_ tokenizer: any Tokenizer, fits config: any ModelConfig, source: String) throws {
         guard tokenizer.vocabularySize <= config.vocabularySize, Int(tokenizer.endOfText) < config.vocabularySize else {
-            throw GPT2Error.invalidConfig(file: source, field: "vocab_size",
+            throw ModelError.invalidConfig(file: source, field: "vocab_size",
                 reason: "is \(config.vocabularySize), but the tokenizer has \(tokenizer.vocabularySize) tokens")
         }
     }

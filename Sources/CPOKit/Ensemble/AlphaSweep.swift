@@ -31,7 +31,7 @@ public enum AlphaSweep {
     /// files to `out/alpha-<α>/`, then the best ensemble to `out/ensemble`, `sweep.json` and
     /// `sweep.md`, and returns the summary; the other ranks return nil.
     public static func run(ensemble: WeightEnsemble, alphas: [Double], out: URL, judge: String, data: String,
-                           evaluate: (GPT2, _ alpha: Double) throws -> JudgedEvaluation?,
+                           evaluate: (any LanguageModel, _ alpha: Double) throws -> JudgedEvaluation?,
                            evaluated: (Double, JudgedEvaluation) -> Void = { _, _ in }) throws -> AlphaSweepSummary? {
         try validate(alphas: alphas)
         let model = try ensemble.model(alpha: alphas[0])

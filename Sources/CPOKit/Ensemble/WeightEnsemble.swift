@@ -4,8 +4,8 @@ import Foundation
 /// the MLE model, α = 0 the CPO model. Both models share one parameter layout, so a mix is one
 /// pass over the flat parameter buffers.
 public struct WeightEnsemble {
-    public let mle: GPT2
-    public let cpo: GPT2
+    public let mle: any LanguageModel
+    public let cpo: any LanguageModel
     /// The MLE folder's tokenizer; the CPO folder's is checked to be the same.
     public let tokenizer: any Tokenizer
     public let mleFolder: URL
@@ -18,10 +18,9 @@ public struct WeightEnsemble {
     public init(mle mleFolder: URL, cpo cpoFolder: URL) throws {
         self.mleFolder = mleFolder
         self.cpoFolder = cpoFolder
-        let configs = try [mleFolder, cpoFolder].map { try GPT2Config.load(from: $0.appendingPathComponent(CheckpointFolder.configFile)) }
+        let configs = try [mleFolder, cpoFolder].map { try ModelRegistry.loadConfig(from: $0.appendingPathComponent(CheckpointFolder.configFile)) }
         try Self.compare(configs[0], configs[1], mleFolder, cpoFolder)
-        let readers = try [mleFolder, cpoFolder].map { try SafetensorsReader(url: $0.appendingPathComponent(CheckpointFolder.modelFile)) }
-        try Self.compare(readers[0], readers[1], mleFolder, cpoFolder)
+        // With equal configs both folders load into one layout: loading checks every tensor's shape.
         let loaded = try [mleFolder, cpoFolder].map { try ModelFolder.load($0) }
         try Self.compare(loaded[0].tokenizer, loaded[1].tokenizer, mleFolder, cpoFolder)
         (mle, tokenizer) = loaded[0]
@@ -33,9 +32,9 @@ public struct WeightEnsemble {
     }
 
     /// Overwrites `target`'s parameters with θ_α; `target` has the models' config.
-    public func mix(alpha: Double, into target: GPT2) throws {
+    public func mix(alpha: Double, into target: any LanguageModel) throws {
         try Self.validate(alpha: alpha)
-        precondition(target.config == mle.config, "the target model's config differs from the ensemble's")
+        precondition(target.config.isSame(as: mle.config), "the target model's config differs from the ensemble's")
         let count = mle.parameters.count
         let a = mle.parameters.pointer, b = cpo.parameters.pointer, out = target.parameters.pointer
         // The ends are copies, not products: 1·a + 0·b turns a −0 into +0 and a non-finite b into NaN.
@@ -49,8 +48,8 @@ public struct WeightEnsemble {
     }
 
     /// A new model holding θ_α.
-    public func model(alpha: Double) throws -> GPT2 {
-        let model = GPT2(validated: mle.config)
+    public func model(alpha: Double) throws -> any LanguageModel {
+        let model = mle.config.zeroModel()
         try mix(alpha: alpha, into: model)
         return model
     }
@@ -61,34 +60,16 @@ public struct WeightEnsemble {
                                                 tokenizer: tokenizer)
     }
 
-    private static func compare(_ mle: GPT2Config, _ cpo: GPT2Config, _ mleFolder: URL, _ cpoFolder: URL) throws {
-        guard mle != cpo, case let .object(a) = try JSONValue(encoding: mle), case let .object(b) = try JSONValue(encoding: cpo) else { return }
+    private static func compare(_ mle: any ModelConfig, _ cpo: any ModelConfig, _ mleFolder: URL, _ cpoFolder: URL) throws {
+        guard !mle.isSame(as: cpo) else { return }
+        let objects = try [mle, cpo].map { try JSONDecoder().decode(JSONValue.self, from: $0.configJSON()) }
+        guard case let .object(a) = objects[0], case let .object(b) = objects[1] else { return }
         func shown(_ value: JSONValue?) throws -> String {
             try value.map { String(decoding: try JSONEncoder().encode($0), as: UTF8.self) } ?? "absent"
         }
         for field in Set(a.keys).union(b.keys).sorted() where a[field] != b[field] {
             throw EnsembleError.configMismatch(field: field, mleValue: try shown(a[field]), cpoValue: try shown(b[field]),
                                                mleFolder: mleFolder.path, cpoFolder: cpoFolder.path)
-        }
-    }
-
-    private static func compare(_ mle: SafetensorsReader, _ cpo: SafetensorsReader, _ mleFolder: URL, _ cpoFolder: URL) throws {
-        // Keyed by the prefixed name, since a folder may store either form.
-        func shapes(_ reader: SafetensorsReader) -> [String: [Int]] {
-            let prefix = CheckpointFolder.optionalTensorPrefix
-            return Dictionary(reader.entries.filter { !GPT2.isIgnoredCheckpointTensor($0.name) }
-                .map { ($0.name.hasPrefix(prefix) ? $0.name : prefix + $0.name, $0.shape) }) { first, _ in first }
-        }
-        let a = shapes(mle), b = shapes(cpo)
-        for tensor in Set(a.keys).union(b.keys).sorted() {
-            let reason: String
-            switch (a[tensor], b[tensor]) {
-            case let (x?, y?) where x != y: reason = "has shape \(x) in the MLE model, \(y) in the CPO model"
-            case (nil, _?): reason = "is only in the CPO model"
-            case (_?, nil): reason = "is only in the MLE model"
-            default: continue
-            }
-            throw EnsembleError.tensorMismatch(tensor: tensor, reason: reason, mleFolder: mleFolder.path, cpoFolder: cpoFolder.path)
         }
     }
 

@@ -23,7 +23,7 @@ public enum Evaluation {
 
     /// Runs on every rank; `judge` is needed on rank 0 only. Returns the result on rank 0, nil on
     /// the others. `modelLabel` and `dataLabel` name the model and data in the summary.
-    public static func run(model: GPT2, tokenizer: any Tokenizer, examples: [EvaluationExample], judge: (any Judge)?,
+    public static func run(model: any LanguageModel, tokenizer: any Tokenizer, examples: [EvaluationExample], judge: (any Judge)?,
                            options: EvaluationOptions, communicator: any Communicator,
                            modelLabel: String, dataLabel: String) throws -> JudgedEvaluation? {
         try options.sampling.validate()

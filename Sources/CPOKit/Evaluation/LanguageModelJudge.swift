@@ -8,12 +8,12 @@ import Foundation
 /// invalid.
 public struct LanguageModelJudge: Judge {
     public let name = "lm"
-    public let model: GPT2
+    public let model: any LanguageModel
     public let tokenizer: any Tokenizer
     public let batchSize: Int
     public static let tieTolerance = 1e-6
 
-    public init(model: GPT2, tokenizer: any Tokenizer, batchSize: Int = 16) {
+    public init(model: any LanguageModel, tokenizer: any Tokenizer, batchSize: Int = 16) {
         self.model = model; self.tokenizer = tokenizer; self.batchSize = batchSize
     }
 

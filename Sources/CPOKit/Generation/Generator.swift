@@ -29,15 +29,15 @@ public struct SampleStream: Sendable, Hashable {
 /// of calls, and drop it to give the memory back. Copies share that memory, so a generator and its
 /// copies serve one thread at a time.
 public struct Generator {
-    public let model: GPT2
+    public let model: any LanguageModel
     public let endOfText: Int32
     private let lastDecoder = LastDecoder()
 
     private final class LastDecoder: @unchecked Sendable {
-        var decoder: GPT2Decoder?
+        var decoder: (any TokenDecoder)?
     }
 
-    public init(model: GPT2, endOfText: Int32) {
+    public init(model: any LanguageModel, endOfText: Int32) {
         self.model = model
         self.endOfText = endOfText
     }
@@ -51,7 +51,7 @@ public struct Generator {
         try options.validate()
         guard !prompts.isEmpty else { return [] }
         let capacity = min(model.config.maxPositions, prompts.map(\.count).max()! + options.maxNewTokens)
-        let decoder = GPT2Decoder(model: model, rows: prompts.count, capacity: capacity, reusing: lastDecoder.decoder)
+        let decoder = model.makeDecoder(rows: prompts.count, capacity: capacity, reusing: lastDecoder.decoder)
         lastDecoder.decoder = decoder
         return try generate(prompts: prompts, options: options, streams: streams, decoder: decoder)
     }
@@ -59,7 +59,7 @@ public struct Generator {
     /// The generation loop on `decoder` (one row per prompt), whose cache it refills. A row leaves
     /// the batch when it is done: later decode steps neither run nor store anything for it.
     func generate(prompts: [[Int32]], options: SamplingOptions, streams: [SampleStream]?,
-                  decoder: GPT2Decoder) throws -> [Continuation] {
+                  decoder: any TokenDecoder) throws -> [Continuation] {
         let streams = streams ?? prompts.indices.map { SampleStream(example: $0) }
         precondition(streams.count == prompts.count, "one random stream per prompt")
         let sampler = TokenSampler(options: options)

@@ -19,7 +19,7 @@ public struct AutoregressiveNegatives: NegativeMaker {
         }
     }
 
-    public let model: GPT2
+    public let model: any LanguageModel
     /// True when `model` is π_ref: then each negative's `referenceLogProb` is filled in.
     public let modelIsReference: Bool
     /// Temperature, top-k, top-p and seed; `maxNewTokens` is replaced by `length`.
@@ -28,7 +28,7 @@ public struct AutoregressiveNegatives: NegativeMaker {
     public let endOfText: Int32
     public var kind: NegativeKind { .an }
 
-    public init(model: GPT2, modelIsReference: Bool, sampling: SamplingOptions, length: Length, endOfText: Int32) throws {
+    public init(model: any LanguageModel, modelIsReference: Bool, sampling: SamplingOptions, length: Length, endOfText: Int32) throws {
         try sampling.validate()
         switch length {
         case let .groundTruthPlus(margin) where margin < 0:

@@ -9,7 +9,7 @@ import Foundation
 /// however many slots share it, with up to `rowsPerPass` examples per pass. A response with no
 /// token before its end-of-text cannot be changed and is an error.
 public struct MeanfieldNegatives: NegativeMaker {
-    public let reference: GPT2
+    public let reference: any LanguageModel
     /// c, in (0, 1].
     public let fraction: Double
     public let seed: UInt64
@@ -18,7 +18,7 @@ public struct MeanfieldNegatives: NegativeMaker {
     public let rowsPerPass: Int
     public var kind: NegativeKind { .mn }
 
-    public init(reference: GPT2, fraction: Double = 0.25, seed: UInt64, endOfText: Int32, rowsPerPass: Int = 8) throws {
+    public init(reference: any LanguageModel, fraction: Double = 0.25, seed: UInt64, endOfText: Int32, rowsPerPass: Int = 8) throws {
         guard fraction > 0 && fraction <= 1 else {
             throw OptionError(option: "mn-fraction", value: "\(fraction)", allowed: "a number in (0, 1]: the share of response tokens replaced")
         }

@@ -7,7 +7,7 @@ public struct NegativeFactory {
     private let makers: [NegativeKind: any NegativeMaker]
 
     /// Checks every option, used by the mix or not, so a bad setting fails at start-up.
-    public init(options: NegativeOptions, reference: GPT2, policy: GPT2, endOfText: Int32) throws {
+    public init(options: NegativeOptions, reference: any LanguageModel, policy: any LanguageModel, endOfText: Int32) throws {
         var sampling = options.sampling
         sampling.seed = options.seed
         let makers: [any NegativeMaker] = [

@@ -14,13 +14,13 @@ public struct CandidateScores: Sendable, Equatable {
 /// backward pass. The loss itself is computed elsewhere from the scalars (gathered across ranks when
 /// candidates are sharded), so the backward takes only ∂L/∂s per row.
 public final class CandidateScorer {
-    public let model: GPT2
+    public let model: any LanguageModel
     /// The token that fills short rows; it is never attended to by a real position.
     public let padding: Int32
     /// The rows of the last `score`, which `backward` differentiates; nil after scoring no rows.
     private var scored: ContinuationRows?
 
-    public init(model: GPT2, padding: Int32) {
+    public init(model: any LanguageModel, padding: Int32) {
         self.model = model
         self.padding = padding
     }
@@ -60,7 +60,7 @@ public final class CandidateScorer {
         if scored == nil && scoreGradients.isEmpty { return }
         guard let layout = scored else { preconditionFailure("score() has not run") }
         precondition(scoreGradients.count == layout.spans.count, "backward() needs one weight per scored row")
-        precondition(model.pass?.tokens == layout.batch.inputs && model.pass?.targets == layout.batch.targets,
+        precondition(model.lastBatch?.tokens == layout.batch.inputs && model.lastBatch?.targets == layout.batch.targets,
                      "the model has run another forward pass since score()")
         var lossWeights = [Float](repeating: 0, count: layout.batch.inputs.count)
         for (span, gradient) in zip(layout.spans, scoreGradients) {
@@ -70,7 +70,7 @@ public final class CandidateScorer {
     }
 
     private func meanHiddenState(over span: Range<Int>) -> [Float] {
-        let channels = model.config.channels
+        let channels = model.config.hiddenSize
         let states = model.hiddenStates
         var sum = [Double](repeating: 0, count: channels)
         for position in span {

@@ -17,7 +17,7 @@ public struct SequenceTooLongError: Error, CustomStringConvertible {
 
 /// Scores continuations with teacher forcing, many sequences of different lengths per forward pass.
 public enum SequenceScorer {
-    public static func score(model: GPT2, pairs: [(prompt: [Int32], continuation: [Int32])], batchSize: Int = 16,
+    public static func score(model: any LanguageModel, pairs: [(prompt: [Int32], continuation: [Int32])], batchSize: Int = 16,
                              padding: Int32) throws -> [SequenceScore] {
         for (index, pair) in pairs.enumerated() {
             let positions = pair.prompt.count + pair.continuation.count - 1

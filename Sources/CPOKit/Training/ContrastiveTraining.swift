@@ -12,8 +12,8 @@ import Foundation
 /// of the loss, and its scores would be the ground truth's. So duplicates cost nothing, and the
 /// batch the models see is exactly the batch without them.
 public final class ContrastiveTraining: TrainingObjective {
-    let policy: GPT2
-    let reference: GPT2
+    let policy: any LanguageModel
+    let reference: any LanguageModel
     let data: TrainingSet
     let options: TrainingOptions
     let objective: CPOObjective
@@ -21,13 +21,13 @@ public final class ContrastiveTraining: TrainingObjective {
     let padding: Int32
     let layout: RankLayout
 
-    public init(policy: GPT2, reference: GPT2, data: TrainingSet, options: TrainingOptions, padding: Int32,
+    public init(policy: any LanguageModel, reference: any LanguageModel, data: TrainingSet, options: TrainingOptions, padding: Int32,
                 layout: RankLayout = .single) throws {
         guard case .instructions = data else {
             throw OptionError(option: "objective", value: options.objective,
                               allowed: "mle or pss for plain-text data; contrastive objectives need prompt/response pairs (JSONL or --task)")
         }
-        guard reference.config == policy.config else {
+        guard reference.config.isSame(as: policy.config) else {
             throw OptionError(option: "ref", value: "a model of another shape", allowed: "a reference model with the policy's config.json")
         }
         self.policy = policy
@@ -110,7 +110,7 @@ public final class ContrastiveTraining: TrainingObjective {
             // `evaluate` averages over this micro-batch; its share of the global batch turns the sum
             // over micro-batches and (after the all-reduce) over data groups into the batch mean.
             let share = Double(microSize) / Double(examples.count)
-            if !rows.isEmpty { totals.tokens += policy.pass.map { $0.rows } ?? 0 }
+            if !rows.isEmpty { totals.tokens += policy.lastPassPositions }
             if layout.shardIndex == 0 {
                 let groundTruth = micro.map { scores[CandidateKey(example: $0, candidate: 0)]!.meanTokenLogProb }
                 totals.add(evaluation, examples: perExample, groundTruthTokenLogProbs: groundTruth, share: share)
@@ -151,7 +151,7 @@ public final class ContrastiveTraining: TrainingObjective {
     /// alone and takes the scores of its ground truth, which it equals.
     private func gatherScores(rows: [CandidateRow], duplicates: [CandidateRow], policy: CandidateScores, reference: [Double],
                               pooled: [[Float]]) throws -> [CandidateKey: CandidateScore] {
-        let pooledWidth = options.rankNegatives ? self.policy.config.channels : 0
+        let pooledWidth = options.rankNegatives ? self.policy.config.hiddenSize : 0
         let width = 6 + pooledWidth
         var local: [Double] = []
         local.reserveCapacity((rows.count + duplicates.count) * width)

@@ -1,13 +1,13 @@
 /// Next-token cross-entropy over the response tokens (or every token of packed text): the MLE baseline.
 public final class MaximumLikelihood: TrainingObjective {
-    let model: GPT2
+    let model: any LanguageModel
     let data: TrainingSet
     let seqLen: Int
     let padding: Int32
     let layout: RankLayout
     var communicator: any Communicator { layout.world }
 
-    public init(model: GPT2, data: TrainingSet, seqLen: Int, padding: Int32, layout: RankLayout = .single) {
+    public init(model: any LanguageModel, data: TrainingSet, seqLen: Int, padding: Int32, layout: RankLayout = .single) {
         self.model = model; self.data = data; self.seqLen = seqLen; self.padding = padding; self.layout = layout
     }
 

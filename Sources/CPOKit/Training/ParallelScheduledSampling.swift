@@ -3,7 +3,7 @@
 /// predictions (sampled from the model at temperature 1); a second pass over the mixed inputs is
 /// trained on the true targets. No gradient flows through the first pass.
 public final class ParallelScheduledSampling: TrainingObjective {
-    let model: GPT2
+    let model: any LanguageModel
     let data: TrainingSet
     let seqLen: Int
     let fraction: Double
@@ -12,7 +12,7 @@ public final class ParallelScheduledSampling: TrainingObjective {
     let layout: RankLayout
     var communicator: any Communicator { layout.world }
 
-    public init(model: GPT2, data: TrainingSet, seqLen: Int, fraction: Double, seed: UInt64, padding: Int32,
+    public init(model: any LanguageModel, data: TrainingSet, seqLen: Int, fraction: Double, seed: UInt64, padding: Int32,
                 layout: RankLayout = .single) {
         self.model = model; self.data = data; self.seqLen = seqLen; self.fraction = fraction; self.seed = seed
         self.padding = padding; self.layout = layout

@@ -6,7 +6,7 @@ import Foundation
 /// Each step is a pure function of (weights, optimizer moments, step, data cursor), all of which a
 /// checkpoint holds, so N steps straight and N/2 + resume + N/2 give the same bits.
 public final class Trainer {
-    public let model: GPT2
+    public let model: any LanguageModel
     public let tokenizer: any Tokenizer
     public let options: TrainingOptions
     public let runDirectory: URL
@@ -27,7 +27,7 @@ public final class Trainer {
 
     /// Sets up a run in `runDirectory`; with `resume`, continues from its newest complete checkpoint.
     /// Contrastive objectives need `reference`, the frozen π_ref (normally the starting weights).
-    public init(model: GPT2, reference: GPT2? = nil, tokenizer: any Tokenizer, data: TrainingSet, task: (any SyntheticTask)?,
+    public init(model: any LanguageModel, reference: (any LanguageModel)? = nil, tokenizer: any Tokenizer, data: TrainingSet, task: (any SyntheticTask)?,
                 options: TrainingOptions, runDirectory: URL, communicator: any Communicator = SingleProcessCommunicator(),
                 resume: Bool = false) throws {
         try options.validate()
@@ -190,7 +190,7 @@ public final class Trainer {
     }
 
     /// Broadcasts rank 0's parameters and checks that every rank then holds the same bits.
-    static func synchronize(_ model: GPT2, over communicator: any Communicator) throws {
+    static func synchronize(_ model: any LanguageModel, over communicator: any Communicator) throws {
         guard communicator.size > 1 else { return }
         try communicator.broadcast(model.parameters.buffer, root: 0)
         let checksums = try communicator.allGather([Int64(bitPattern: model.parameters.checksum)])

@@ -34,8 +34,6 @@ final class GPT2Activations {
     let logits: FloatBuffer
     let logSumExp: FloatBuffer
     let nll: FloatBuffer
-    /// ∂L/∂nll per position for the mean cross-entropy.
-    let lossWeights: FloatBuffer
 
     // Gradients of activations: the residual stream's, and scratch that every block reuses.
     let dResidual: FloatBuffer
@@ -51,7 +49,7 @@ final class GPT2Activations {
         blocks = (0..<config.layers).map { _ in Block(config: config, rows: rows) }
         (finalNorm, finalNormMean, finalNormRstd) = (FloatBuffer(count: rows * c), FloatBuffer(count: rows), FloatBuffer(count: rows))
         logits = FloatBuffer(count: rows * config.vocabularySize)
-        (logSumExp, nll, lossWeights) = (FloatBuffer(count: rows), FloatBuffer(count: rows), FloatBuffer(count: rows))
+        (logSumExp, nll) = (FloatBuffer(count: rows), FloatBuffer(count: rows))
         (dResidual, dNorm, dAttention) = (FloatBuffer(count: rows * c), FloatBuffer(count: rows * c), FloatBuffer(count: rows * c))
         dQKV = FloatBuffer(count: rows * 3 * c)
         dMLP = FloatBuffer(count: rows * config.mlpChannels)

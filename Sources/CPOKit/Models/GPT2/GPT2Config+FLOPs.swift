@@ -11,4 +11,15 @@ extension GPT2Config {
         let attention = 2 * 2 * keysSeen * c * Double(layers)
         return projections + head + attention
     }
+
+    /// FLOPs of one decode step (2 per multiply-add) for `rows` rows whose new token sits at
+    /// `position`: the four projections of every block, the query against position + 1 cached keys
+    /// (q·kᵀ and p·v), and the LM head. Elementwise work is left out, as in `forwardFLOPs`.
+    public func decodeStepFLOPs(rows: Int, position: Int) -> Double {
+        let c = Double(channels), inner = Double(mlpChannels), layers = Double(self.layers)
+        let projections = 2 * (c * 3 * c + c * c + 2 * c * inner) * layers
+        let attention = 2 * 2 * Double(position + 1) * c * layers
+        let head = 2 * c * Double(vocabularySize)
+        return Double(rows) * (projections + attention + head)
+    }
 }

@@ -52,7 +52,7 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         case "tiny": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 128, channels: 64, layers: 2, heads: 4)
         case "small": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 256, channels: 256, layers: 4, heads: 4)
         case "gpt2-124m": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 1024, channels: 768, layers: 12, heads: 12)
-        default: throw GPT2Error.unknownPreset(name: name, allowed: presetNames)
+        default: throw ModelError.unknownPreset(name: name, allowed: presetNames)
         }
         try config.validate()
         return config
@@ -60,7 +60,7 @@ public struct GPT2Config: Codable, Equatable, Sendable {
 
     /// Throws for a configuration this implementation cannot run, naming the field at fault.
     public func validate(file: String? = nil) throws {
-        func fail(_ field: String, _ reason: String) -> GPT2Error { .invalidConfig(file: file, field: field, reason: reason) }
+        func fail(_ field: String, _ reason: String) -> ModelError { .invalidConfig(file: file, field: field, reason: reason) }
         for (field, value) in [("vocab_size", vocabularySize), ("n_positions", maxPositions), ("n_embd", channels),
                                ("n_layer", layers), ("n_head", heads), ("n_inner", mlpChannels)] where value <= 0 {
             throw fail(field, "must be positive, is \(value)")
@@ -78,24 +78,9 @@ public struct GPT2Config: Codable, Equatable, Sendable {
     public static func load(from url: URL) throws -> GPT2Config {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
-            throw GPT2Error.unreadableConfig(file: url.path, reason: (error as NSError).localizedDescription)
+            throw ModelError.unreadableConfig(file: url.path, reason: (error as NSError).localizedDescription)
         }
-        let config: GPT2Config
-        do { config = try JSONDecoder().decode(GPT2Config.self, from: data) } catch let error as GPT2Error {
-            guard case let .invalidConfig(nil, field, reason) = error else { throw error }
-            throw GPT2Error.invalidConfig(file: url.path, field: field, reason: reason)
-        } catch {
-            throw GPT2Error.unreadableConfig(file: url.path, reason: Self.describe(error))
-        }
-        try config.validate(file: url.path)
-        return config
-    }
-
-    /// Writes `config.json` atomically.
-    public func save(to url: URL) throws {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        try AtomicFile.write(try encoder.encode(self), to: url)
+        return try GPT2Config(configJSON: data, file: url.path)
     }
 
     private enum CodingKeys: String, CodingKey {
@@ -112,12 +97,12 @@ public struct GPT2Config: Codable, Equatable, Sendable {
     public init(from decoder: Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         if let type = try c.decodeIfPresent(String.self, forKey: .modelType), type != "gpt2" {
-            throw GPT2Error.invalidConfig(file: nil, field: "model_type", reason: "is '\(type)', expected 'gpt2'")
+            throw ModelError.invalidConfig(file: nil, field: "model_type", reason: "is '\(type)', expected 'gpt2'")
         }
         // Variants of the attention arithmetic that this implementation does not have.
         for (key, expected) in [(CodingKeys.scaleAttentionWeights, true), (.scaleByInverseLayer, false), (.reorderAndUpcast, false)] {
             if let value = try c.decodeIfPresent(Bool.self, forKey: key), value != expected {
-                throw GPT2Error.invalidConfig(file: nil, field: key.rawValue, reason: "only \(expected) is supported")
+                throw ModelError.invalidConfig(file: nil, field: key.rawValue, reason: "only \(expected) is supported")
             }
         }
         vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
@@ -157,7 +142,7 @@ public struct GPT2Config: Codable, Equatable, Sendable {
     }
 
     /// DecodingError's own description omits the key path; name the field a user must fix.
-    private static func describe(_ error: Error) -> String {
+    static func describe(_ error: Error) -> String {
         switch error as? DecodingError {
         case let .keyNotFound(key, _)?: return "field '\(key.stringValue)' is missing"
         case let .typeMismatch(_, context)?, let .valueNotFound(_, context)?:

@@ -7,7 +7,7 @@
 /// the size of the model): a decoder serves the weights the model had at its creation. A new
 /// decoder can take over an old one's memory (`reusing:`), as fresh pages cost more than the
 /// copy itself (0.5 GB of them took 0.3 s here).
-public final class GPT2Decoder {
+public final class GPT2Decoder: TokenDecoder {
     public let model: GPT2
     public let rows: Int
     /// Most tokens a row can hold (prompt and generated), at most `n_positions`.
@@ -63,10 +63,10 @@ public final class GPT2Decoder {
     /// logits, [rows, V], valid until the next call.
     public func prefill(_ prompts: [[Int32]]) throws -> UnsafeBufferPointer<Float> {
         guard prompts.count == rows else {
-            throw GPT2Error.invalidBatch(input: "prompts", reason: "\(prompts.count) prompts for a decoder of \(rows) rows")
+            throw ModelError.invalidBatch(input: "prompts", reason: "\(prompts.count) prompts for a decoder of \(rows) rows")
         }
         for (row, prompt) in prompts.enumerated() where !(1...capacity).contains(prompt.count) {
-            throw GPT2Error.invalidBatch(input: "prompts[\(row)]", reason: "\(prompt.count) tokens; a prompt needs 1...\(capacity)")
+            throw ModelError.invalidBatch(input: "prompts[\(row)]", reason: "\(prompt.count) tokens; a prompt needs 1...\(capacity)")
         }
         for (row, prompt) in prompts.enumerated() { try checkVocabulary(prompt, row: row) }
         lengths = Array(repeating: 0, count: rows)
@@ -85,11 +85,11 @@ public final class GPT2Decoder {
     /// [rows, V]; rows given nil are skipped and keep their previous logits.
     public func decode(_ tokens: [Int32?]) throws -> UnsafeBufferPointer<Float> {
         guard tokens.count == rows else {
-            throw GPT2Error.invalidBatch(input: "tokens", reason: "\(tokens.count) tokens for a decoder of \(rows) rows")
+            throw ModelError.invalidBatch(input: "tokens", reason: "\(tokens.count) tokens for a decoder of \(rows) rows")
         }
         let active = tokens.indices.filter { tokens[$0] != nil }
         if let full = active.first(where: { lengths[$0] == capacity }) {
-            throw GPT2Error.invalidBatch(input: "tokens[\(full)]", reason: "the row's cache is full (\(capacity) tokens)")
+            throw ModelError.invalidBatch(input: "tokens[\(full)]", reason: "the row's cache is full (\(capacity) tokens)")
         }
         for row in active { try checkVocabulary([tokens[row]!], row: row) }
         run(tokens: active.map { tokens[$0]! }, entryRows: active, positions: active.map { lengths[$0] }, outputs: Array(active.indices))
@@ -145,7 +145,7 @@ public final class GPT2Decoder {
     private func checkVocabulary(_ tokens: [Int32], row: Int) throws {
         let vocabulary = model.config.vocabularySize
         if let token = tokens.first(where: { !(0..<Int32(vocabulary)).contains($0) }) {
-            throw GPT2Error.invalidBatch(input: "tokens of row \(row)", reason: "id \(token) is outside the vocabulary 0..<\(vocabulary)")
+            throw ModelError.invalidBatch(input: "tokens of row \(row)", reason: "id \(token) is outside the vocabulary 0..<\(vocabulary)")
         }
     }
 }

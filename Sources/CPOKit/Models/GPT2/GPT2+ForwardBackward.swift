@@ -1,9 +1,4 @@
-/// Training forward and backward passes over a batch of B sequences of length T.
-///
-/// The forward pass keeps, per position, the negative log-likelihood of the target; the backward
-/// pass takes per-position weights w[b, t] = ∂L/∂nll[b, t] and adds ∂L/∂θ into `gradients`. Mean
-/// cross-entropy is w = 1/count on unmasked positions; a sequence-level objective weights each
-/// candidate's tokens by its own scalar and runs the same path.
+/// Training forward and backward passes over a batch of B sequences of length T (see `LanguageModel`).
 extension GPT2 {
     /// Runs the model on `tokens` ([B, T] row-major) and scores `targets` ([B, T]; −1 masks a
     /// position). Afterwards `nll`, `logits` and `hiddenStates` describe this batch.
@@ -47,27 +42,13 @@ extension GPT2 {
     /// The last forward pass's final hidden states (after the final LayerNorm), [B, T, C].
     public var hiddenStates: UnsafeBufferPointer<Float> { view(\.finalNorm, width: config.channels) }
 
-    /// Mean of `nll` over the unmasked positions of the last forward pass (0 if all are masked).
-    public var meanCrossEntropy: Float {
-        guard let pass else { preconditionFailure("forward() has not run") }
-        guard pass.scoredPositions > 0 else { return 0 }
-        return Float(nll.reduce(0.0) { $0 + Double($1) } / Double(pass.scoredPositions))
-    }
-
-    /// Adds the gradient of `meanCrossEntropy` to `gradients`; `reduction` as in `backward(lossWeights:reduction:)`.
-    public func backwardMeanCrossEntropy(reduction: GradientReduction? = nil) {
-        guard let pass, let a = activations else { preconditionFailure("forward() has not run") }
-        for (row, target) in pass.targets.enumerated() { a.lossWeights[row] = target >= 0 ? 1 / Float(pass.scoredPositions) : 0 }
-        backward(lossWeights: a.lossWeights.pointer, reduction: reduction)
-    }
-
     /// Adds ∂L/∂θ to `gradients` for a loss L whose derivative by nll[b, t] is `lossWeights[b, t]`
     /// ([B, T]; ignored at masked positions). Overwrites the logits with their gradient.
     ///
     /// Pass `reduction` on the step's last backward pass only: it hears of each block as soon as
     /// the block's gradients are final, and starts summing them over the ranks while this pass
     /// goes on with the blocks below.
-    public func backward(lossWeights: [Float], reduction: GradientReduction? = nil) {
+    public func backward(lossWeights: [Float], reduction: GradientReduction?) {
         precondition(lossWeights.count == pass?.rows, "backward() needs one weight per position of the last forward pass")
         lossWeights.withUnsafeBufferPointer { backward(lossWeights: $0.baseAddress!, reduction: reduction) }
     }
@@ -131,19 +112,19 @@ extension GPT2 {
     }
 
     private func checkBatch(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
-        guard batchSize >= 1 else { throw GPT2Error.invalidBatch(input: "batch size", reason: "must be at least 1, is \(batchSize)") }
+        guard batchSize >= 1 else { throw ModelError.invalidBatch(input: "batch size", reason: "must be at least 1, is \(batchSize)") }
         guard (1...config.maxPositions).contains(length) else {
-            throw GPT2Error.invalidBatch(input: "length", reason: "\(length) is outside 1...\(config.maxPositions) (n_positions)")
+            throw ModelError.invalidBatch(input: "length", reason: "\(length) is outside 1...\(config.maxPositions) (n_positions)")
         }
         for (input, values) in [("tokens", tokens), ("targets", targets)] where values.count != batchSize * length {
-            throw GPT2Error.invalidBatch(input: input, reason: "holds \(values.count) ids, expected \(batchSize) × \(length)")
+            throw ModelError.invalidBatch(input: input, reason: "holds \(values.count) ids, expected \(batchSize) × \(length)")
         }
         let vocabulary = Int32(config.vocabularySize)
         if let i = tokens.firstIndex(where: { !(0..<vocabulary).contains($0) }) {
-            throw GPT2Error.invalidBatch(input: "tokens[\(i / length)][\(i % length)]", reason: "id \(tokens[i]) is outside the vocabulary 0..<\(vocabulary)")
+            throw ModelError.invalidBatch(input: "tokens[\(i / length)][\(i % length)]", reason: "id \(tokens[i]) is outside the vocabulary 0..<\(vocabulary)")
         }
         if let i = targets.firstIndex(where: { $0 != -1 && !(0..<vocabulary).contains($0) }) {
-            throw GPT2Error.invalidBatch(input: "targets[\(i / length)][\(i % length)]",
+            throw ModelError.invalidBatch(input: "targets[\(i / length)][\(i % length)]",
                                          reason: "id \(targets[i]) is neither −1 (masked) nor inside the vocabulary 0..<\(vocabulary)")
         }
     }

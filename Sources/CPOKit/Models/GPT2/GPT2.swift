@@ -12,13 +12,6 @@ public final class GPT2 {
     /// Allocated on first use, so a frozen reference model never holds one.
     public private(set) lazy var gradients = FloatBuffer(count: layout.totalCount)
 
-    /// Sums this step's `gradients` over the ranks of `communicator`, block by block as the step's
-    /// last backward pass finishes them (see `GradientReduction`).
-    public func gradientReduction(over communicator: MPICommunicator, overlapping: Bool = true) -> GradientReduction {
-        GradientReduction(gradients: gradients.buffer, blocks: GPT2Tensors.blockRanges(layout, layers: config.layers),
-                          communicator: communicator, overlapping: overlapping)
-    }
-
     let weights: GPT2Tensors
     private(set) lazy var weightGradients = GPT2Tensors(layout: layout, layers: config.layers, buffer: gradients)
     var activations: GPT2Activations?
@@ -33,8 +26,6 @@ public final class GPT2 {
         /// False once the backward pass has overwritten the logits with their gradient.
         var logitsValid = true
         var rows: Int { batchSize * length }
-        /// Positions with a target (not masked).
-        var scoredPositions: Int { targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) } }
     }
 
     /// A model with zero parameters, to be filled.
@@ -64,7 +55,7 @@ public final class GPT2 {
 
     /// Loads the parameters from a Hugging Face checkpoint. Names may carry the `transformer.`
     /// prefix or not; `lm_head.weight` (tied) and the attention-mask buffers are ignored.
-    public convenience init(config: GPT2Config, checkpoint reader: SafetensorsReader) throws {
+    public convenience init(config: GPT2Config, checkpoint reader: any TensorSource) throws {
         try config.validate()
         self.init(validated: config)
         var expected = Set<String>()
@@ -73,11 +64,11 @@ public final class GPT2 {
             expected.insert(String(spec.name.dropFirst(GPT2Tensors.prefix.count)))
         }
         for name in reader.tensorNames where !expected.contains(name) && !Self.isIgnoredCheckpointTensor(name) {
-            throw GPT2Error.unexpectedTensor(file: reader.path, tensor: name)
+            throw ModelError.unexpectedTensor(file: reader.path, tensor: name)
         }
         for spec in layout.specs {
             let unprefixed = String(spec.name.dropFirst(GPT2Tensors.prefix.count))
-            let stored = reader.entry(spec.name) == nil && reader.entry(unprefixed) != nil ? unprefixed : spec.name
+            let stored = reader.shape(of: spec.name) == nil && reader.shape(of: unprefixed) != nil ? unprefixed : spec.name
             try reader.read(stored, into: layout.view(spec.name, in: parameters), expectedShape: spec.shape)
         }
     }

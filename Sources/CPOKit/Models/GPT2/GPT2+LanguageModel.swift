@@ -1,0 +1,39 @@
+import Foundation
+
+extension GPT2: LanguageModel {
+    public var blockParameterRanges: [Range<Int>] { GPT2Tensors.blockRanges(layout, layers: config.layers) }
+
+    public var lastBatch: (tokens: [Int32], targets: [Int32])? { pass.map { ($0.tokens, $0.targets) } }
+
+    public func makeDecoder(rows: Int, capacity: Int?, reusing previous: (any TokenDecoder)?) -> any TokenDecoder {
+        GPT2Decoder(model: self, rows: rows, capacity: capacity, reusing: previous as? GPT2Decoder)
+    }
+}
+
+extension GPT2Config: ModelConfig {
+    public static let modelTypes = ["gpt2"]
+
+    public init(configJSON data: Data, file: String?) throws {
+        do { self = try JSONDecoder().decode(GPT2Config.self, from: data) } catch let error as ModelError {
+            guard case let .invalidConfig(nil, field, reason) = error else { throw error }
+            throw ModelError.invalidConfig(file: file, field: field, reason: reason)
+        } catch {
+            throw ModelError.unreadableConfig(file: file ?? "config", reason: Self.describe(error))
+        }
+        try validate(file: file)
+    }
+
+    public var modelType: String { Self.modelTypes[0] }
+    public var hiddenSize: Int { channels }
+    public var endOfText: Int32? { Int32(endOfTextID) }
+
+    public func configJSON() throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        return try encoder.encode(self)
+    }
+
+    public func randomModel(seed: UInt64) throws -> any LanguageModel { try GPT2(config: self, seed: seed) }
+    public func model(loading weights: any TensorSource) throws -> any LanguageModel { try GPT2(config: self, checkpoint: weights) }
+    public func zeroModel() -> any LanguageModel { GPT2(validated: self) }
+}

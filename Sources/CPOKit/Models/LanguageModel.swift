@@ -1,0 +1,71 @@
+/// A causal language model as everything above the model sees it: the trainer, the objectives,
+/// the candidate scorer, generation, evaluation, ensembles and the benchmarks.
+///
+/// Parameters, their gradients (and the optimizer's moments, which follow `layout`) each live in
+/// one flat buffer under the Hugging Face tensor names, so a checkpoint is that buffer written out,
+/// an all-reduce is one call and an ensemble one pass.
+///
+/// A training pass: `forward` runs B sequences of length T and scores their targets (−1 masks a
+/// position), leaving `nll`, `logits` and `hiddenStates`; `backward` takes per-position weights
+/// w[b, t] = ∂L/∂nll[b, t] and adds ∂L/∂θ into `gradients`. Mean cross-entropy is w = 1/count on
+/// scored positions; a sequence-level objective weights each candidate's tokens by its own scalar.
+public protocol LanguageModel: AnyObject {
+    associatedtype Config: ModelConfig
+    var config: Config { get }
+    /// Names, shapes and offsets of the parameters, shared by the gradients and the optimizer moments.
+    var layout: TensorLayout { get }
+    var parameters: FloatBuffer { get }
+    /// Allocated on first use, so a frozen reference model never holds one.
+    var gradients: FloatBuffer { get }
+    /// The parameter ranges of the blocks, first to last, as consecutive ranges of the flat
+    /// buffer: the backward pass finishes them last to first (see `GradientReduction`).
+    var blockParameterRanges: [Range<Int>] { get }
+
+    func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws
+    /// −log p(target) per position of the last forward pass, [B, T]; 0 where masked.
+    var nll: UnsafeBufferPointer<Float> { get }
+    /// The last forward pass's logits, [B, T, V]. The backward pass overwrites them.
+    var logits: UnsafeBufferPointer<Float> { get }
+    /// The last forward pass's final hidden states (after the final norm), [B, T, hiddenSize].
+    var hiddenStates: UnsafeBufferPointer<Float> { get }
+    /// The tokens and targets of the last forward pass, which `backward` differentiates.
+    var lastBatch: (tokens: [Int32], targets: [Int32])? { get }
+
+    /// Adds ∂L/∂θ to `gradients` for a loss whose derivative by nll[b, t] is `lossWeights[b, t]`.
+    /// Pass `reduction` on the step's last backward pass only: it hears of each block as soon as the
+    /// block's gradients are final.
+    func backward(lossWeights: [Float], reduction: GradientReduction?)
+
+    /// A KV-cache decoder for `rows` sequences of up to `capacity` tokens (default: the context),
+    /// taking over `previous`'s memory where it is a decoder of a model of the same config that is
+    /// not used again.
+    func makeDecoder(rows: Int, capacity: Int?, reusing previous: (any TokenDecoder)?) -> any TokenDecoder
+}
+
+extension LanguageModel {
+    public func backward(lossWeights: [Float]) { backward(lossWeights: lossWeights, reduction: nil) }
+
+    /// Mean of `nll` over the scored positions of the last forward pass (0 if none is).
+    public var meanCrossEntropy: Float {
+        guard let batch = lastBatch else { preconditionFailure("forward() has not run") }
+        let scored = batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) }
+        guard scored > 0 else { return 0 }
+        return Float(nll.reduce(0.0) { $0 + Double($1) } / Double(scored))
+    }
+
+    /// Adds the gradient of `meanCrossEntropy` to `gradients`.
+    public func backwardMeanCrossEntropy(reduction: GradientReduction? = nil) {
+        guard let batch = lastBatch else { preconditionFailure("forward() has not run") }
+        let scored = Float(batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) })
+        backward(lossWeights: batch.targets.map { $0 >= 0 ? 1 / scored : 0 }, reduction: reduction)
+    }
+
+    /// Sums this step's `gradients` over the ranks of `communicator`, block by block as the step's
+    /// last backward pass finishes them (see `GradientReduction`).
+    public func gradientReduction(over communicator: MPICommunicator, overlapping: Bool = true) -> GradientReduction {
+        GradientReduction(gradients: gradients.buffer, blocks: blockParameterRanges, communicator: communicator, overlapping: overlapping)
+    }
+
+    /// Positions the last forward pass ran (B · T).
+    public var lastPassPositions: Int { lastBatch?.tokens.count ?? 0 }
+}

@@ -1,0 +1,29 @@
+/// What is wrong with a model's configuration, checkpoint or batch; each case names the file, field,
+/// tensor or input at fault. Missing tensors and wrong shapes are
+/// `SafetensorsError`s.
+public enum ModelError: Error, CustomStringConvertible, Equatable {
+    case unknownPreset(name: String, allowed: [String])
+    case unknownModelType(file: String?, modelType: String, allowed: [String])
+    /// `file` is nil for a configuration built in code.
+    case invalidConfig(file: String?, field: String, reason: String)
+    case unreadableConfig(file: String, reason: String)
+    case unexpectedTensor(file: String, tensor: String)
+    case invalidBatch(input: String, reason: String)
+
+    public var description: String {
+        switch self {
+        case let .unknownPreset(name, allowed):
+            return "unknown model preset '\(name)'; choose one of \(allowed.joined(separator: ", "))"
+        case let .unknownModelType(file, modelType, allowed):
+            return "\(file.map { "\($0): " } ?? "")model_type '\(modelType)' is not supported; supported: \(allowed.joined(separator: ", "))"
+        case let .invalidConfig(file, field, reason):
+            return "\(file.map { "\($0): " } ?? "")config field '\(field)': \(reason)"
+        case let .unreadableConfig(file, reason):
+            return "\(file): cannot read model config: \(reason)"
+        case let .unexpectedTensor(file, tensor):
+            return "\(file): tensor '\(tensor)' is not part of a model with this config"
+        case let .invalidBatch(input, reason):
+            return "model batch: \(input): \(reason)"
+        }
+    }
+}
