@@ -38,6 +38,7 @@ struct GenerateCommand: ParsableCommand {
         try options.validate()
         let prompts: [(text: String, ids: [Int32])]
         if let prompt {
+            if let reason = tokenizer.textUnavailable { throw DataError.invalidSetting(name: "prompt", reason: "is text, but \(reason); use --input with prompt_ids") }
             prompts = [(prompt, tokenizer.encode(prompt))]
         } else {
             prompts = try InstructionFile.load(URL(fileURLWithPath: input!), tokenizer: tokenizer).map { example in

@@ -131,6 +131,9 @@ struct TrainCommand: ParsableCommand {
             reference = try ref.map { try ModelFolder.load(URL(fileURLWithPath: $0), tokenizer: tokenizer).model } ?? startingModel(tokenizer)
         }
         let builtInTask = try task.map { try SyntheticTasks.named($0) }
+        if builtInTask != nil, let reason = tokenizer.textUnavailable {
+            throw DataError.invalidSetting(name: "task", reason: "built-in tasks are text, but \(reason); give --tokenizer")
+        }
         let trainingSet: TrainingSet
         if let builtInTask {
             trainingSet = .synthetic(builtInTask, count: taskCount, seed: options.seed, tokenizer: tokenizer)

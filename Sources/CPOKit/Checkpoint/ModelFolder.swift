@@ -13,9 +13,22 @@ public enum ModelFolder {
         let config = try ModelRegistry.loadConfig(from: folder.appendingPathComponent(CheckpointFolder.configFile))
         let reader = try SafetensorsReader(url: folder.appendingPathComponent(CheckpointFolder.modelFile))
         let model = try config.model(loading: reader)
-        let tokenizer = try tokenizer ?? TokenizerFolder.load(from: folder)
+        let tokenizer = try tokenizer ?? loadTokenizer(folder, config: config)
         try checkVocabulary(tokenizer, fits: config, source: folder.path)
         return (model, tokenizer)
+    }
+
+    /// The folder's tokenizer, or, in a folder with no tokenizer files, `TokenIDsOnly` with
+    /// config.json's `eos_token_id`.
+    private static func loadTokenizer(_ folder: URL, config: any ModelConfig) throws -> any Tokenizer {
+        do { return try TokenizerFolder.load(from: folder) } catch let error as TokenizerError {
+            guard case .notATokenizerFolder = error else { throw error }
+            guard let endOfText = config.endOfText else {
+                throw ModelError.invalidConfig(file: folder.appendingPathComponent(CheckpointFolder.configFile).path, field: "eos_token_id",
+                                               reason: "is missing, and the folder has no tokenizer to say where a continuation ends")
+            }
+            return TokenIDsOnly(vocabularySize: config.vocabularySize, endOfText: endOfText, reason: "\(error)")
+        }
     }
 
     /// Every id the tokenizer produces must have an embedding row.

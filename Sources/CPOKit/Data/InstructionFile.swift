@@ -113,6 +113,7 @@ private struct LineFields: Decodable {
     }
 
     private func textExample(line: Int, tokenizer: some Tokenizer) throws -> InstructionExample {
+        if let reason = tokenizer.textUnavailable { throw LineProblem("has text fields, but \(reason); give prompt_ids and response_ids") }
         if instruction != nil && prompt != nil { throw LineProblem("has both 'instruction' and 'prompt'") }
         guard let instruction = instruction ?? prompt else {
             throw LineProblem("needs 'instruction' and 'response', 'prompt' and 'response', or 'prompt_ids' and 'response_ids'")

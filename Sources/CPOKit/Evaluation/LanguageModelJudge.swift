@@ -19,6 +19,8 @@ public struct LanguageModelJudge: Judge {
 
     public init(folder: URL, batchSize: Int = 16) throws {
         let (model, tokenizer) = try ModelFolder.load(folder)
+        // The judge scores texts: generations and references alike.
+        if let reason = tokenizer.textUnavailable { throw DataError.invalidSetting(name: "judge-model-dir", reason: reason) }
         self.init(model: model, tokenizer: tokenizer, batchSize: batchSize)
     }
 

@@ -10,6 +10,9 @@ public protocol ModelConfig: Sendable, Equatable {
     static var presetNames: [String] { get }
     /// A preset shape with `vocabularySize` token embeddings (a tokenizer's size).
     static func preset(_ name: String, vocabularySize: Int) throws -> Self
+    /// The vocabulary of the tokenizer a preset was made for (the byte tokenizer's 257 for the
+    /// project's own small presets), used where no tokenizer says otherwise: the benchmarks.
+    static func presetVocabularySize(_ name: String) -> Int
     /// Reads and validates a config.json object; `file` names it in errors.
     init(configJSON data: Data, file: String?) throws
 

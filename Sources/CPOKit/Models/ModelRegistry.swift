@@ -32,10 +32,11 @@ public enum ModelRegistry {
         return try family.init(configJSON: data, file: file)
     }
 
-    public static func preset(_ name: String, vocabularySize: Int) throws -> any ModelConfig {
+    /// A preset of whichever family has it; without `vocabularySize`, the preset's own tokenizer's.
+    public static func preset(_ name: String, vocabularySize: Int? = nil) throws -> any ModelConfig {
         guard let family = families.first(where: { $0.presetNames.contains(name) }) else {
             throw ModelError.unknownPreset(name: name, allowed: presetNames)
         }
-        return try family.preset(name, vocabularySize: vocabularySize)
+        return try family.preset(name, vocabularySize: vocabularySize ?? family.presetVocabularySize(name))
     }
 }

@@ -12,6 +12,7 @@ public enum TrainingSet: Sendable {
         if url.pathExtension.lowercased() == "jsonl" {
             return .instructions(try InstructionFile.load(url, tokenizer: tokenizer))
         }
+        if let reason = tokenizer.textUnavailable { throw DataError.unreadable(file: url.path, reason: "plain text needs a tokenizer, but \(reason)") }
         return .text(try PackedText(contentsOf: url, tokenizer: tokenizer, windowLength: seqLen))
     }
 

@@ -13,6 +13,8 @@ extension GPT2: LanguageModel {
 extension GPT2Config: ModelConfig {
     public static let modelTypes = ["gpt2"]
 
+    public static func presetVocabularySize(_ name: String) -> Int { name == "gpt2-124m" ? 50257 : ByteTokenizer().vocabularySize }
+
     public init(configJSON data: Data, file: String?) throws {
         do { self = try JSONDecoder().decode(GPT2Config.self, from: data) } catch let error as ModelError {
             guard case let .invalidConfig(nil, field, reason) = error else { throw error }
