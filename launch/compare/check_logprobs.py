@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-"""Cross-check: load a cpo checkpoint folder with transformers' GPT2LMHeadModel and compare its
-log-probabilities with the output of `cpo score` on the same pairs.
+"""Cross-check: load a cpo checkpoint folder with transformers' AutoModelForCausalLM (GPT-2, Llama,
+Qwen2, Mistral: whatever its config.json says) and compare its log-probabilities with the output of
+`cpo score` on the same pairs.
 
     cpo score --model RUN/final --input pairs.jsonl --output scored.jsonl
     python3 launch/compare/check_logprobs.py RUN/final scored.jsonl
@@ -11,14 +12,17 @@ import json
 import sys
 
 import torch
-from transformers import AutoTokenizer, GPT2LMHeadModel
+from transformers import AutoModelForCausalLM, AutoTokenizer
 
 TEMPLATE_CONTEXT = "### Instruction:\n{}\n\n### Context:\n{}\n\n### Response:\n"
 TEMPLATE = "### Instruction:\n{}\n\n### Response:\n"
 
 
 def encoder(folder):
-    config = json.load(open(f"{folder}/tokenizer_config.json"))
+    try:
+        config = json.load(open(f"{folder}/tokenizer_config.json"))
+    except FileNotFoundError:  # token ids only
+        return None, None
     if config.get("cpo_tokenizer") == "byte":
         return (lambda text: list(text.encode())), 256
     tokenizer = AutoTokenizer.from_pretrained(folder)
@@ -26,7 +30,7 @@ def encoder(folder):
 
 
 def main(folder, scored):
-    model = GPT2LMHeadModel.from_pretrained(folder).eval()
+    model = AutoModelForCausalLM.from_pretrained(folder, dtype=torch.float32).eval()
     encode, eos = encoder(folder)
     worst = 0.0
     count = 0
