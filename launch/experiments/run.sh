@@ -13,7 +13,9 @@ usage: launch/experiments/run.sh [OPTIONS]
     --dolly [PATH]         Dolly-15k JSONL (default ../shared/data/dolly-15k/databricks-dolly-15k.jsonl);
                            judge: lm, with the base MLE model as the judge (a proxy; see README)
   Budget and method (defaults in brackets):
-    --preset NAME          model of the base MLE run [tiny]
+    --preset NAME          random-weight model of the base MLE run [tiny]: any `cpo train --preset`
+                           (GPT-2: tiny, small, gpt2-124m; Llama: llama-tiny, smollm2-135m, …)
+    --model DIR            start the base MLE run from this model folder instead (its own tokenizer)
     --base-steps N         MLE steps of the base model [600], batch 64, lr 3e-3
     --arm-steps N          steps of every arm [300]
     --batch-size N         global batch of every arm [16]
@@ -36,7 +38,7 @@ USAGE
 }
 
 command_line="$*"
-task=sort dolly="" preset=tiny base_steps=600 arm_steps=300 batch=16 lr=1e-3 beta=0.1 candidates=4 nll=1
+task=sort dolly="" preset=tiny model="" base_steps=600 arm_steps=300 batch=16 lr=1e-3 beta=0.1 candidates=4 nll=1
 train_count=20000 eval_count="" arms="" judge_options="" alphas=0,0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1 ranks=2 seed=1
 out=runs/experiments
 all_arms=(mle cpo-an cpo-bn cpo-mn cpo-tn cpo-mix cpo-an-ranked cpo-bn-ranked cpo-mn-ranked cpo-tn-ranked
@@ -47,6 +49,7 @@ while [ $# -gt 0 ]; do
     --dolly)
       if [ $# -ge 2 ] && [[ $2 != --* ]]; then dolly=$2; shift 2; else dolly=default; shift; fi ;;
     --preset) preset=$2; shift 2 ;;
+    --model) model=$2; shift 2 ;;
     --base-steps) base_steps=$2; shift 2 ;;
     --arm-steps) arm_steps=$2; shift 2 ;;
     --batch-size) batch=$2; shift 2 ;;
@@ -124,7 +127,9 @@ fi
 [ -n "$judge_options" ] && judge=($judge_options)
 echo "data: $(wc -l < "$data/train.jsonl") training, $(wc -l < "$data/valid.jsonl") validation, $(wc -l < "$data/test.jsonl") test lines in $data"
 
-stage base "$out/base/final" local_run train --preset "$preset" --data "$data/train.jsonl" --steps "$base_steps" --batch-size 64 \
+start=(--preset "$preset")
+[ -z "$model" ] || start=(--model "$model")
+stage base "$out/base/final" local_run train "${start[@]}" --data "$data/train.jsonl" --steps "$base_steps" --batch-size 64 \
   --learning-rate 3e-3 --warmup-steps 50 --eval-every $((base_steps / 3)) --seed "$seed" --out "$out/base"
 
 evaluate() { # RUN SPLIT: judges RUN/final on the split into RUN/eval (test) or RUN/eval-valid
@@ -189,7 +194,7 @@ total=$(( $(date +%s) - started ))
   echo
   echo "Command: \`launch/experiments/run.sh $command_line\` (from the repository root); $ranks MPI ranks on $(nproc) cores, finished $(date -u '+%Y-%m-%d %H:%M UTC')."
   echo
-  echo "Base: \`$preset\` GPT-2, MLE for $base_steps steps × 64 examples. Every arm starts from it and trains $arm_steps steps × $batch examples,"
+  echo "Base: \`${model:-$preset}\` ($(sed -nE 's/.*"model_type": *"([^"]*)".*/\1/p' "$out/base/final/config.json")), MLE for $base_steps steps × 64 examples. Every arm starts from it and trains $arm_steps steps × $batch examples,"
   echo "peak learning rate $lr; CPO: K = $candidates, β = $beta, λ (NLL weight) = $nll, MixN = an:1,bn:1,mn:1,tn:1; DPO: K = 2 with a MixN negative, same β and λ."
   echo "Win rate against the test references ($(wc -l < "$data/test.jsonl") prompts, greedy decoding), with its 95 % Wilson interval:"
   echo
