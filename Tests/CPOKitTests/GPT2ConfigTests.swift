@@ -25,6 +25,25 @@ final class GPT2ConfigTests: XCTestCase {
         XCTAssertEqual(config.endOfTextID, 50256)
     }
 
+    /// A hub config's fields that this code does not read are written back as they came; the dtype
+    /// says what is written (F32); dropout says it is off.
+    func testAFolderWrittenBackKeepsTheFieldsItCameWith() throws {
+        let hub = #"{"model_type": "gpt2", "vocab_size": 61, "n_positions": 32, "n_embd": 16, "n_layer": 1, "n_head": 2,"#
+            + #" "task_specific_params": {"text-generation": {"max_length": 50}}, "summary_type": "cls_index","#
+            + #" "dtype": "bfloat16", "resid_pdrop": 0.1, "transformers_version": "5.24.0"}"#
+        let config = try GPT2Config(configJSON: Data(hub.utf8), file: "hub/config.json")
+        let model = try GPT2(config: config, seed: 1)
+        let written = folder.appendingPathComponent("written")
+        try CheckpointFolder(url: written).write(config: config, layout: model.layout, parameters: model.parameters, tokenizer: ByteTokenizer())
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: written.appendingPathComponent("config.json"))) as! [String: Any]
+        XCTAssertEqual((json["task_specific_params"] as? [String: Any])?.keys.sorted(), ["text-generation"])
+        XCTAssertEqual(json["summary_type"] as? String, "cls_index")
+        XCTAssertEqual(json["transformers_version"] as? String, "5.24.0")
+        XCTAssertEqual(json["dtype"] as? String, "float32")
+        XCTAssertEqual(json["resid_pdrop"] as? Double, 0)
+        XCTAssertEqual(try GPT2Config.load(from: written.appendingPathComponent("config.json")), config)
+    }
+
     func testSaveWritesTheFieldsTransformersNeedAndLoadsBack() throws {
         let config = try GPT2Config.preset("small", vocabularySize: 257)
         let url = folder.appendingPathComponent("config.json")

@@ -69,11 +69,18 @@ public struct CheckpointFolder: Sendable, Equatable {
             precondition(training.firstMoment.count == layout.totalCount && training.secondMoment.count == layout.totalCount,
                          "optimizer moments do not follow the layout")
         }
-        guard (try? JSONSerialization.jsonObject(with: config)) is [String: Any] else {
+        guard case var .object(fields)? = try? JSONDecoder().decode(JSONValue.self, from: config) else {
             throw CheckpointError.malformed(file: file(Self.configFile).path, reason: "config is not a JSON object")
         }
+        // The weights' dtype as transformers reads it (`dtype` since version 5, `torch_dtype` before):
+        // a BF16 hub folder trained here is written back in F32, and its config must say so.
+        let dtypeKeys = ["dtype", "torch_dtype"].filter { fields[$0] != nil }
+        for key in dtypeKeys.isEmpty ? ["torch_dtype"] : dtypeKeys { fields[key] = .string("float32") }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        let configJSON = try encoder.encode(JSONValue.object(fields))
         try AtomicFolder.write(to: url) { folder in
-            try AtomicFile.write(config, to: folder.appendingPathComponent(Self.configFile))
+            try AtomicFile.write(configJSON, to: folder.appendingPathComponent(Self.configFile))
             try SafetensorsWriter.write(Self.tensors(layout, parameters), metadata: ["format": "pt"],
                                         to: folder.appendingPathComponent(Self.modelFile))
             try tokenizer.save(to: folder)

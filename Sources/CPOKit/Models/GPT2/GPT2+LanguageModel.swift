@@ -23,6 +23,7 @@ extension GPT2Config: ModelConfig {
             throw ModelError.unreadableConfig(file: file ?? "config", reason: Self.describe(error))
         }
         try validate(file: file)
+        kept = ConfigFieldsKept(json: data)
     }
 
     public var modelType: String { Self.modelTypes[0] }
@@ -30,9 +31,7 @@ extension GPT2Config: ModelConfig {
     public var endOfText: Int32? { Int32(endOfTextID) }
 
     public func configJSON() throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(self)
+        try kept.merged(under: JSONEncoder().encode(self))
     }
 
     public func randomModel(seed: UInt64) throws -> any LanguageModel { try GPT2(config: self, seed: seed) }

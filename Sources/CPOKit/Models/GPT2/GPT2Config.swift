@@ -1,8 +1,8 @@
 import Foundation
 
 /// The shape of a GPT-2 model, read and written as a Hugging Face `config.json` that
-/// `transformers`' `GPT2LMHeadModel` loads. Unknown keys in a read file are ignored; dropout is
-/// never applied here, so it is written as 0.
+/// `transformers`' `GPT2LMHeadModel` loads. Fields this code does not read are kept and written
+/// back; dropout is never applied here, so it is written as 0.
 public struct GPT2Config: Codable, Equatable, Sendable {
     public var vocabularySize: Int
     public var maxPositions: Int
@@ -18,6 +18,8 @@ public struct GPT2Config: Codable, Equatable, Sendable {
     public var tieWordEmbeddings: Bool
     public var beginOfTextID: Int
     public var endOfTextID: Int
+    /// The config.json this came from, for the fields written back as they were.
+    public var kept = ConfigFieldsKept()
 
     public var mlpChannels: Int { innerChannels ?? 4 * channels }
     public var headSize: Int { channels / heads }
