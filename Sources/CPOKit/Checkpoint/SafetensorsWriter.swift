@@ -1,8 +1,9 @@
 import Foundation
 
-/// Writes F32 tensors as a safetensors file, atomically: the bytes go to a temporary file in the
+/// Writes Float tensors as a safetensors file, atomically: the bytes go to a temporary file in the
 /// same folder, are flushed to disk, and only then renamed over the destination. Tensor data is
-/// streamed from the caller's buffers, never copied whole.
+/// streamed from the caller's buffers, never copied whole. F32 is the default, since checkpoints
+/// must resume exactly; F16 and BF16 are for export, rounded as PyTorch rounds (`HalfPrecision`).
 public enum SafetensorsWriter {
     public struct Tensor {
         public let name: String
@@ -13,7 +14,11 @@ public enum SafetensorsWriter {
         }
     }
 
-    public static func write(_ tensors: [Tensor], metadata: [String: String] = ["format": "pt"], to url: URL) throws {
+    /// Elements narrowed per chunk: large enough that writes are big, small enough to stay in cache.
+    static let conversionChunk = 1 << 16
+
+    public static func write(_ tensors: [Tensor], dtype: SafetensorsDType = .f32, metadata: [String: String] = ["format": "pt"],
+                             to url: URL) throws {
         var header = "{"
         if !metadata.isEmpty {
             let items = metadata.sorted { $0.key < $1.key }.map { "\(jsonString($0.key)):\(jsonString($0.value))" }
@@ -22,9 +27,9 @@ public enum SafetensorsWriter {
         var offset = 0
         for tensor in tensors {
             precondition(tensor.values.count == tensor.shape.reduce(1, *), "tensor \(tensor.name) size does not match its shape")
-            let bytes = tensor.values.count * 4
+            let bytes = tensor.values.count * dtype.byteSize
             if header.count > 1 { header += "," }
-            header += "\(jsonString(tensor.name)):{\"dtype\":\"F32\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
+            header += "\(jsonString(tensor.name)):{\"dtype\":\"\(dtype.rawValue)\",\"shape\":[\(tensor.shape.map(String.init).joined(separator: ","))],\"data_offsets\":[\(offset),\(offset + bytes)]}"
             offset += bytes
         }
         header += "}"
@@ -35,7 +40,31 @@ public enum SafetensorsWriter {
         prefix.append(contentsOf: Array(header.utf8))
         try AtomicFile.write(to: url) { sink in
             try sink.append(prefix)
-            for tensor in tensors { try sink.append(UnsafeRawBufferPointer(tensor.values)) }
+            switch dtype {
+            case .f32:
+                for tensor in tensors { try sink.append(UnsafeRawBufferPointer(tensor.values)) }
+            case .f16:
+                try appendNarrowed(tensors, to: sink, HalfPrecision.float16Bits)
+            case .bf16:
+                try appendNarrowed(tensors, to: sink, HalfPrecision.bfloat16Bits)
+            }
+        }
+    }
+
+    /// Streams each tensor through one reused chunk of 16-bit values, so a narrowed export needs
+    /// no copy of the model.
+    private static func appendNarrowed(_ tensors: [Tensor], to sink: AtomicFile.Sink, _ narrow: (Float) -> UInt16) throws {
+        var chunk = [UInt16](repeating: 0, count: conversionChunk)
+        try chunk.withUnsafeMutableBufferPointer { chunk in
+            for tensor in tensors {
+                var start = 0
+                while start < tensor.values.count {
+                    let count = min(chunk.count, tensor.values.count - start)
+                    for i in 0..<count { chunk[i] = narrow(tensor.values[start + i]).littleEndian }
+                    try sink.append(UnsafeRawBufferPointer(UnsafeMutableBufferPointer(rebasing: chunk[0..<count])))
+                    start += count
+                }
+            }
         }
     }
 
