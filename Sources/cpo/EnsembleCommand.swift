@@ -17,16 +17,23 @@ struct EnsembleCommand: ParsableCommand {
     @Option(help: "The CPO model folder (weight 1 − α).") var cpo: String
     @Option(help: "α in [0, 1]: 1 is the MLE model, 0 the CPO model.") var alpha: Double
     @Option(help: "Output model folder.") var out: String
+    @Option(help: "Dtype of the written weights: f32, bf16 or f16.") var saveDtype = "f32"
+    @Option(help: "Weights above this size are written as shards plus model.safetensors.index.json: bytes, or e.g. 500MB, 5GB.")
+    var maxShardSize = "5GB"
 
     func validate() throws {
-        do { try WeightEnsemble.validate(alpha: alpha) } catch { throw ValidationError("\(error)") }
+        do {
+            try WeightEnsemble.validate(alpha: alpha)
+            _ = try WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize)
+        } catch { throw ValidationError("\(error)") }
     }
 
     func run() throws {
         try WorldJob.run { communicator in
             let ensemble = try WeightEnsemble(mle: URL(fileURLWithPath: mle), cpo: URL(fileURLWithPath: cpo))
             if communicator.rank == 0 {
-                try ensemble.write(alpha: alpha, to: URL(fileURLWithPath: out))
+                try ensemble.write(alpha: alpha, to: URL(fileURLWithPath: out),
+                                   weights: WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize))
                 print("wrote the ensemble α = \(alpha) of \(mle) (MLE) and \(cpo) (CPO) to \(out)")
             }
             try communicator.barrier()

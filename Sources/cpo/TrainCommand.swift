@@ -59,6 +59,9 @@ struct TrainCommand: ParsableCommand {
     var candidateShards: Int?
     @Option(help: "Sum gradients during the backward pass: auto (where a core is free for it), on or off (default auto).")
     var overlapAllreduce: String?
+    @Option(help: "Dtype of final/'s weights: f32, or bf16/f16 for export; checkpoints stay f32 (default f32).") var saveDtype: String?
+    @Option(help: "Weights above this size are written as shards plus model.safetensors.index.json: bytes, or e.g. 500MB, 5GB (default 5GB).")
+    var maxShardSize: String?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder: metrics.jsonl, checkpoint-STEP/, final/.") var out: String
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
@@ -102,6 +105,8 @@ struct TrainCommand: ParsableCommand {
         if let pssFraction { options.pssFraction = pssFraction }
         if let candidateShards { options.candidateShards = candidateShards }
         if let overlapAllreduce { options.overlapAllReduce = overlapAllreduce }
+        if let saveDtype { options.saveDtype = saveDtype }
+        if let maxShardSize { options.maxShardSize = maxShardSize }
         try options.validate()
         return options
     }

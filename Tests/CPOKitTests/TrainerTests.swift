@@ -162,3 +162,46 @@ final class TrainerTests: XCTestCase {
         }
     }
 }
+
+/// `--save-dtype` and `--max-shard-size`: final/ is exported as the hub ships models, checkpoints
+/// stay F32 (sharded alike) so a run resumes exactly.
+final class TrainerExportTests: XCTestCase {
+    private var run: URL!
+
+    override func setUp() { run = FileManager.default.temporaryDirectory.appendingPathComponent("export-\(UUID())") }
+    override func tearDown() { try? FileManager.default.removeItem(at: run) }
+
+    func testFinalIsShardedBF16AndCheckpointsShardedF32() throws {
+        let model = try GPT2(config: GPT2Config(vocabularySize: 257, maxPositions: 48, channels: 32, layers: 1, heads: 2), seed: 7)
+        var options = TrainingOptions()
+        (options.steps, options.batchSize, options.seqLen, options.warmupSteps, options.validFraction, options.saveEvery) = (2, 4, 48, 0, 0, 1)
+        (options.saveDtype, options.maxShardSize) = ("bf16", "20KB")
+        try Trainer(model: model, tokenizer: ByteTokenizer(), data: .synthetic(LettersTask.copy, count: 20, seed: 3, tokenizer: ByteTokenizer()),
+                    task: nil, options: options, runDirectory: run).run()
+        let final = run.appendingPathComponent("final")
+        let weights = try ModelWeights(folder: final)
+        XCTAssertTrue(weights.isSharded)
+        XCTAssertGreaterThan(weights.files.count, 2)
+        XCTAssertTrue(weights.tensorNames.allSatisfy { weights.entry($0)?.dtype == .bf16 })
+        let config = try JSONSerialization.jsonObject(with: Data(contentsOf: final.appendingPathComponent("config.json"))) as! [String: Any]
+        XCTAssertEqual(config["torch_dtype"] as? String, "bfloat16")
+        // Read back as Float, the export is the trained weights rounded to BF16 (within half a BF16 step).
+        let (loaded, _) = try ModelFolder.load(final)
+        for (a, b) in zip(loaded.parameters.toArray(), model.parameters.toArray()) { XCTAssertLessThanOrEqual(abs(a - b), abs(b) / 256 + 1e-38) }
+        XCTAssertTrue(CheckpointFolder(url: final).isComplete)
+
+        let checkpoint = CheckpointFolder(step: 1, in: run)
+        XCTAssertTrue(checkpoint.isComplete)
+        let saved = try ModelWeights(folder: checkpoint.url)
+        XCTAssertTrue(saved.isSharded)
+        XCTAssertTrue(saved.tensorNames.allSatisfy { saved.entry($0)?.dtype == .f32 })
+    }
+
+    func testBadExportOptionsNameTheOption() {
+        for (dtype, size, option) in [("fp8", "5GB", "save-dtype"), ("f32", "5TB", "max-shard-size"), ("f32", "0", "max-shard-size")] {
+            var options = TrainingOptions()
+            (options.saveDtype, options.maxShardSize) = (dtype, size)
+            XCTAssertThrowsError(try options.validate()) { XCTAssertEqual(($0 as? OptionError)?.option, option) }
+        }
+    }
+}

@@ -63,7 +63,8 @@ public struct CheckpointFolder: Sendable, Equatable {
     /// Writes the whole folder, replacing any folder already at `url`. `config` is the model's
     /// `config.json`, a JSON object.
     public func write(config: Data, layout: TensorLayout, parameters: FloatBuffer, tokenizer: any Tokenizer,
-                      training: ResumeState? = nil) throws {
+                      training: ResumeState? = nil, weights format: WeightsFormat = WeightsFormat()) throws {
+        precondition(training == nil || format.dtype == .f32, "a training checkpoint keeps F32 weights, so that it resumes exactly")
         precondition(parameters.count == layout.totalCount, "parameter buffer does not follow the layout")
         if let training {
             precondition(training.firstMoment.count == layout.totalCount && training.secondMoment.count == layout.totalCount,
@@ -75,14 +76,13 @@ public struct CheckpointFolder: Sendable, Equatable {
         // The weights' dtype as transformers reads it (`dtype` since version 5, `torch_dtype` before):
         // a BF16 hub folder trained here is written back in F32, and its config must say so.
         let dtypeKeys = ["dtype", "torch_dtype"].filter { fields[$0] != nil }
-        for key in dtypeKeys.isEmpty ? ["torch_dtype"] : dtypeKeys { fields[key] = .string("float32") }
+        for key in dtypeKeys.isEmpty ? ["torch_dtype"] : dtypeKeys { fields[key] = .string(format.torchName) }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         let configJSON = try encoder.encode(JSONValue.object(fields))
         try AtomicFolder.write(to: url) { folder in
             try AtomicFile.write(configJSON, to: folder.appendingPathComponent(Self.configFile))
-            try SafetensorsWriter.write(Self.tensors(layout, parameters), metadata: ["format": "pt"],
-                                        to: folder.appendingPathComponent(Self.modelFile))
+            try ModelWeights.write(Self.tensors(layout, parameters), dtype: format.dtype, maxShardSize: format.maxShardSize, into: folder)
             try tokenizer.save(to: folder)
             if let training {
                 try SafetensorsWriter.write(
@@ -98,8 +98,9 @@ public struct CheckpointFolder: Sendable, Equatable {
 
     /// Writes the folder of a model with this config (its `configJSON()` as `config.json`).
     public func write(config: any ModelConfig, layout: TensorLayout, parameters: FloatBuffer,
-                      tokenizer: any Tokenizer, training: ResumeState? = nil) throws {
-        try write(config: try config.configJSON(), layout: layout, parameters: parameters, tokenizer: tokenizer, training: training)
+                      tokenizer: any Tokenizer, training: ResumeState? = nil, weights format: WeightsFormat = WeightsFormat()) throws {
+        try write(config: try config.configJSON(), layout: layout, parameters: parameters, tokenizer: tokenizer, training: training,
+                  weights: format)
     }
 
     private static var jsonEncoder: JSONEncoder {
@@ -167,7 +168,7 @@ public struct CheckpointFolder: Sendable, Equatable {
     /// name (e.g. attention-mask buffers of old exports) are ignored.
     public func readParameters(layout: TensorLayout, into parameters: FloatBuffer) throws {
         precondition(parameters.count == layout.totalCount, "parameter buffer does not follow the layout")
-        let reader = try openSafetensors(Self.modelFile)
+        let reader = try ModelWeights(folder: url)
         for spec in layout.specs {
             let names = Self.acceptedNames(for: spec.name)
             guard let stored = names.first(where: { reader.entry($0) != nil }) else {

@@ -22,8 +22,9 @@ extension CheckpointFolder {
             guard let manifest = try? JSONDecoder().decode(Manifest.self, from: data) else {
                 throw incomplete("\(manifestFile) is not a manifest")
             }
-            for required in [configFile, modelFile] where manifest.files[required] == nil {
-                throw incomplete("\(manifestFile) does not list \(required)")
+            if manifest.files[configFile] == nil { throw incomplete("\(manifestFile) does not list \(configFile)") }
+            if manifest.files[modelFile] == nil && manifest.files[ModelWeights.indexFile] == nil {
+                throw incomplete("\(manifestFile) lists neither \(modelFile) nor \(ModelWeights.indexFile)")
             }
             for (name, size) in manifest.files.sorted(by: { $0.key < $1.key }) {
                 let path = folder.appendingPathComponent(name).path

@@ -11,7 +11,7 @@ public enum ModelFolder {
             throw CheckpointError.unreadable(path: folder.path, reason: "no such folder")
         }
         let config = try ModelRegistry.loadConfig(from: folder.appendingPathComponent(CheckpointFolder.configFile))
-        let reader = try SafetensorsReader(url: folder.appendingPathComponent(CheckpointFolder.modelFile))
+        let reader = try ModelWeights(folder: folder)
         let model = try config.model(loading: reader)
         let tokenizer = try tokenizer ?? loadTokenizer(folder, config: config)
         try checkVocabulary(tokenizer, fits: config, source: folder.path)

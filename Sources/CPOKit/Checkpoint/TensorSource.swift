@@ -13,3 +13,7 @@ public protocol TensorSource {
 extension SafetensorsReader: TensorSource {
     public func shape(of name: String) -> [Int]? { entry(name)?.shape }
 }
+
+extension ModelWeights: TensorSource {
+    public func shape(of name: String) -> [Int]? { entry(name)?.shape }
+}

@@ -55,9 +55,9 @@ public struct WeightEnsemble {
     }
 
     /// Writes θ_α as a model folder (config, weights, tokenizer files, manifest), atomically.
-    public func write(alpha: Double, to folder: URL) throws {
+    public func write(alpha: Double, to folder: URL, weights format: WeightsFormat = WeightsFormat()) throws {
         try CheckpointFolder(url: folder).write(config: mle.config, layout: mle.layout, parameters: try model(alpha: alpha).parameters,
-                                                tokenizer: tokenizer)
+                                                tokenizer: tokenizer, weights: format)
     }
 
     private static func compare(_ mle: any ModelConfig, _ cpo: any ModelConfig, _ mleFolder: URL, _ cpoFolder: URL) throws {

@@ -120,7 +120,8 @@ public final class Trainer {
         }
         let final = runDirectory.appendingPathComponent(CheckpointFolder.finalName)
         if communicator.rank == 0 {
-            try CheckpointFolder(url: final).write(config: model.config, layout: model.layout, parameters: model.parameters, tokenizer: tokenizer)
+            try CheckpointFolder(url: final).write(config: model.config, layout: model.layout, parameters: model.parameters, tokenizer: tokenizer,
+                                                   weights: options.finalWeights())
             report(.saved(final))
         }
         try communicator.barrier()
@@ -212,7 +213,8 @@ public final class Trainer {
         let state = TrainerState(globalStep: step, dataCursor: order.cursor, seed: options.seed,
                                  hyperParameters: try JSONValue(encoding: options))
         try folder.write(config: model.config, layout: model.layout, parameters: model.parameters, tokenizer: tokenizer,
-                         training: .init(trainer: state, optimizerStep: optimizer.step, firstMoment: optimizer.m, secondMoment: optimizer.v))
+                         training: .init(trainer: state, optimizerStep: optimizer.step, firstMoment: optimizer.m, secondMoment: optimizer.v),
+                         weights: WeightsFormat(maxShardSize: try options.finalWeights().maxShardSize))
         if options.keepCheckpoints > 0 { _ = try CheckpointFolder.removeAllButNewest(options.keepCheckpoints, in: runDirectory) }
         return folder.url
     }

@@ -55,6 +55,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Sum gradients during the last backward pass: on, off, or auto (on where the node has a core
     /// beyond its ranks' threads for the communication thread).
     public var overlapAllReduce = "auto"
+    /// The dtype of `final/`'s weights: f32, or bf16/f16 for export. Checkpoints stay F32, so a
+    /// run resumes exactly.
+    public var saveDtype = "f32"
+    /// Weights above this size are written as shards with an index (bytes, or 5GB-style).
+    public var maxShardSize = "5GB"
+
+    /// `final/`'s weights format; checkpoints take its shard size with F32.
+    public func finalWeights() throws -> WeightsFormat { try WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize) }
 
     public init() {}
 
@@ -67,7 +75,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case numCandidates = "num_candidates", beta, negatives, rankNegatives = "rank_negatives", nllWeight = "nll_weight"
         case sampleFrom = "sample_from", temperature, topK = "top_k", topP = "top_p", maxNewTokens = "max_new_tokens"
         case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction", candidateShards = "candidate_shards"
-        case overlapAllReduce = "overlap_allreduce"
+        case overlapAllReduce = "overlap_allreduce", saveDtype = "save_dtype", maxShardSize = "max_shard_size"
     }
 
     /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
@@ -116,6 +124,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check((0..<1).contains(pssFraction) && pssFraction > 0, "pss-fraction", pssFraction, "a number in (0, 1)")
         try check(candidateShards >= 1, "candidate-shards", candidateShards, "a whole number ≥ 1")
         try check(["auto", "on", "off"].contains(overlapAllReduce), "overlap-allreduce", overlapAllReduce, "auto, on or off")
+        _ = try finalWeights()
         try check(steps >= 1, "steps", steps, "a whole number ≥ 1")
         try check(batchSize >= 1, "batch-size", batchSize, "a whole number ≥ 1")
         try check(seqLen >= 2, "seq-len", seqLen, "a whole number ≥ 2")
