@@ -120,6 +120,7 @@ final class LlamaConfigTests: XCTestCase {
         let written = try JSONDecoder().decode(JSONValue.self, from: config.configJSON())
         XCTAssertEqual(written, original)
         XCTAssertEqual(try LlamaConfig(configJSON: config.configJSON(), file: nil), config)
+        XCTAssertEqual(try JSONDecoder().decode(LlamaConfig.self, from: config.configJSON()), config, "Codable reads what it writes")
         XCTAssertEqual(config, try LlamaFixture.config("llama-tiny-llama3"), "the same config whatever the stored dtype")
         // Through the registry, by model_type.
         XCTAssertEqual(try ModelRegistry.config(fromJSON: Data(contentsOf: url), file: url.path) as? LlamaConfig, config)

@@ -1,7 +1,4 @@
 extension LlamaConfig {
-    /// Width of a row of q, k and v packed together: (H + 2·Hkv)·d.
-    var packedQKVWidth: Int { (heads + 2 * keyValueHeads) * headSize }
-
     /// Multiply-adds of one token's projections in one layer: q, k, v, o, gate, up and down.
     private var projectionMultiplyAdds: Double {
         let c = Double(hiddenSize)

@@ -46,6 +46,9 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     /// The config.json object, dtype set to float32.
     private let json: [String: JSONValue]
 
+    /// Width of a row of q, k and v packed together: (H + 2·Hkv)·d.
+    var packedQKVWidth: Int { (heads + 2 * keyValueHeads) * headSize }
+
     public static let modelTypes = ["llama", "qwen2", "mistral"]
     /// SiLU under both of its Hugging Face names.
     static let supportedActivations = ["silu", "swish"]
@@ -55,7 +58,7 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
     public init(configJSON data: Data, file: String?) throws {
         let value: JSONValue
         do { value = try JSONDecoder().decode(JSONValue.self, from: data) } catch {
-            throw ModelError.unreadableConfig(file: file ?? "config", reason: GPT2Config.describe(error))
+            throw ModelError.unreadableConfig(file: file ?? "config", reason: ModelError.describe(error))
         }
         guard case let .object(object) = value else { throw ModelError.unreadableConfig(file: file ?? "config", reason: "not a JSON object") }
         try self.init(object: object, file: file)
@@ -325,40 +328,5 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
                 return id
             }
         }
-    }
-}
-
-extension LlamaConfig {
-    public static let presetNames = ["llama-tiny", "smollm2-135m", "llama3.2-1b"]
-
-    /// The vocabulary sizes of the released models whose shapes the presets are.
-    public static let releasedVocabularySizes = ["smollm2-135m": 49152, "llama3.2-1b": 128256]
-
-    /// `llama-tiny` is for tests (grouped-query attention, head_dim ≠ hidden_size / heads);
-    /// `smollm2-135m` and `llama3.2-1b` are the shapes of SmolLM2-135M and Llama 3.2 1B, with 2048
-    /// positions. Their released token ids are used with their released vocabulary sizes.
-    public static func preset(_ name: String, vocabularySize: Int) throws -> LlamaConfig {
-        let released = releasedVocabularySizes[name] == vocabularySize
-        switch name {
-        case "llama-tiny":
-            return try LlamaConfig(vocabularySize: vocabularySize, hiddenSize: 64, intermediateSize: 128, layers: 2, heads: 4,
-                                   keyValueHeads: 2, headSize: 24, maxPositions: 128)
-        case "smollm2-135m":
-            return try LlamaConfig(vocabularySize: vocabularySize, hiddenSize: 576, intermediateSize: 1536, layers: 30, heads: 9,
-                                   keyValueHeads: 3, maxPositions: 2048, ropeTheta: 100_000,
-                                   beginOfTextID: released ? 0 : nil, endOfTextID: released ? 0 : nil)
-        case "llama3.2-1b":
-            return try LlamaConfig(vocabularySize: vocabularySize, hiddenSize: 2048, intermediateSize: 8192, layers: 16, heads: 32,
-                                   keyValueHeads: 8, headSize: 64, maxPositions: 2048, ropeTheta: 500_000,
-                                   ropeScaling: .llama3(factor: 32, lowFrequencyFactor: 1, highFrequencyFactor: 4, originalMaxPositions: 8192),
-                                   beginOfTextID: released ? 128_000 : nil, endOfTextID: released ? 128_001 : nil)
-        default:
-            throw ModelError.unknownPreset(name: name, allowed: presetNames)
-        }
-    }
-
-    /// A preset with the vocabulary its model was released with (llama-tiny: the byte tokenizer's 257).
-    public static func preset(_ name: String) throws -> LlamaConfig {
-        try preset(name, vocabularySize: releasedVocabularySizes[name] ?? ByteTokenizer().vocabularySize)
     }
 }
