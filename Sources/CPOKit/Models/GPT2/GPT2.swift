@@ -1,5 +1,3 @@
-import Foundation
-
 /// A GPT-2 language model (Hugging Face `GPT2LMHeadModel` arithmetic, LM head tied to the token
 /// embedding) whose parameters and gradients each live in one flat buffer under the Hugging Face
 /// tensor names.

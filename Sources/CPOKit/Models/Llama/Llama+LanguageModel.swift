@@ -1,5 +1,3 @@
-import Foundation
-
 extension Llama: LanguageModel {
     public var blockParameterRanges: [Range<Int>] { LlamaTensors.blockRanges(layout, layers: config.layers) }
 
