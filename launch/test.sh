@@ -23,6 +23,7 @@ swift test --skip-build --disable-swift-testing "$@" 2>&1 | tee "$log"
 numeric='GPT2Tests|GPT2DecoderTests|KernelTests|CandidateScoringTests|CPOGradientTests|ContrastiveTrainingTests|TrainerTests'
 numeric+='|MultiRankTrainingTests|MultiNodeTests|Generat|NegativeSamplingTests|NegativeLayoutTests|AdamWTests|WeightEnsembleTests'
 numeric+='|AlphaSweepTests|LanguageModelJudgeTests|CheckpointFolderTests'
+numeric+='|LlamaTests|LlamaDecoderTests|LlamaKernelTests|RotaryEmbeddingTests'
 kernels=$("$CPO_TEST_BINARY" bench gemm --seconds-per-shape 0 --threads 1 --json | sed -E 's/.*"openblas_kernels":"([^"]*)".*/\1/')
 case ${OPENBLAS_CORETYPE:-$kernels} in
   [Hh]aswell|[Zz]en) echo "OpenBLAS runs its AVX2 kernels ($kernels) already: no second run" ;;

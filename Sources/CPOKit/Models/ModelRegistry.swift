@@ -5,6 +5,7 @@ import Foundation
 public enum ModelRegistry {
     public static let families: [any ModelConfig.Type] = [
         GPT2Config.self,
+        LlamaConfig.self,
     ]
 
     public static var modelTypes: [String] { families.flatMap { $0.modelTypes } }

@@ -19,10 +19,13 @@ public struct TensorLayout: Sendable {
         for entry in entries { append(entry.name, entry.shape) }
     }
 
-    /// Offsets are rounded up to 16 floats so every tensor starts 64-byte aligned.
-    public mutating func append(_ name: String, _ shape: [Int]) {
+    /// Offsets are rounded up to 16 floats so every tensor starts 64-byte aligned, unless
+    /// `aligned` is false: the tensor then starts where the previous one ends, so the two are one
+    /// run of memory (Llama's q, k and v projections read the same input: stacked, they are one
+    /// matrix for sgemm, and their gradients one too).
+    public mutating func append(_ name: String, _ shape: [Int], aligned: Bool = true) {
         precondition(indexByName[name] == nil, "duplicate tensor name \(name)")
-        let offset = (totalCount + 15) / 16 * 16
+        let offset = aligned ? (totalCount + 15) / 16 * 16 : totalCount
         let spec = TensorSpec(name: name, shape: shape, offset: offset)
         indexByName[name] = specs.count
         specs.append(spec)

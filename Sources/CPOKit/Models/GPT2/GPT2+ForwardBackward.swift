@@ -3,17 +3,18 @@ extension GPT2 {
     /// Runs the model on `tokens` ([B, T] row-major) and scores `targets` ([B, T]; −1 masks a
     /// position). Afterwards `nll`, `logits` and `hiddenStates` describe this batch.
     public func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
-        try checkBatch(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+        try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length,
+                              vocabularySize: config.vocabularySize, maxPositions: config.maxPositions, positionsField: "n_positions")
         let rows = batchSize * length
         if (activations?.capacity ?? 0) < rows { activations = GPT2Activations(config: config, capacity: rows) }
         let a = activations!
-        pass = Pass(batchSize: batchSize, length: length, tokens: tokens, targets: targets)
+        pass = ForwardPass(batchSize: batchSize, length: length, tokens: tokens, targets: targets)
         let k = Kernels(config: config, batchSize: batchSize, length: length)
         let w = weights
 
         tokens.withUnsafeBufferPointer {
-            k.embedding.forward(out: a.embedded.pointer, tokens: $0.baseAddress!, position: { $0 % length },
-                                tokenTable: w.tokenEmbedding, positionTable: w.positionEmbedding)
+            k.embedding.forward(out: a.embedded.pointer, tokens: $0.baseAddress!, tokenTable: w.tokenEmbedding,
+                                positions: Embedding.Positions(table: w.positionEmbedding, position: { $0 % length }))
         }
         var residual = a.embedded
         for (block, act) in zip(w.blocks, a.blocks) {
@@ -81,8 +82,8 @@ extension GPT2 {
             reduction?.blockFinished(layer)
         }
         pass.tokens.withUnsafeBufferPointer {
-            k.embedding.backward(dTokenTable: g.tokenEmbedding, dPositionTable: g.positionEmbedding, dout: a.dResidual.pointer,
-                                 tokens: $0.baseAddress!, position: { $0 % pass.length })
+            k.embedding.backward(dTokenTable: g.tokenEmbedding, positions: Embedding.Positions(table: g.positionEmbedding, position: { $0 % pass.length }),
+                                 dout: a.dResidual.pointer, tokens: $0.baseAddress!)
         }
     }
 
@@ -99,7 +100,8 @@ extension GPT2 {
             let rows = batchSize * length, c = config.channels
             embedding = Embedding(rows: rows, channels: c)
             block = GPT2Block(config: config, rows: rows)
-            attention = CausalAttention(batchSize: batchSize, length: length, channels: c, heads: config.heads)
+            attention = CausalAttention(batchSize: batchSize, length: length, heads: config.heads, keyValueHeads: config.heads,
+                                        headSize: config.headSize)
             finalNorm = block.norm
             head = Linear(rows: rows, inputs: c, outputs: config.vocabularySize, layout: .outputMajor)
             crossEntropy = SoftmaxCrossEntropy(rows: rows, classes: config.vocabularySize)
@@ -109,23 +111,5 @@ extension GPT2 {
     private func view(_ buffer: KeyPath<GPT2Activations, FloatBuffer>, width: Int) -> UnsafeBufferPointer<Float> {
         guard let pass, let a = activations else { preconditionFailure("forward() has not run") }
         return UnsafeBufferPointer(start: a[keyPath: buffer].pointer, count: pass.rows * width)
-    }
-
-    private func checkBatch(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
-        guard batchSize >= 1 else { throw ModelError.invalidBatch(input: "batch size", reason: "must be at least 1, is \(batchSize)") }
-        guard (1...config.maxPositions).contains(length) else {
-            throw ModelError.invalidBatch(input: "length", reason: "\(length) is outside 1...\(config.maxPositions) (n_positions)")
-        }
-        for (input, values) in [("tokens", tokens), ("targets", targets)] where values.count != batchSize * length {
-            throw ModelError.invalidBatch(input: input, reason: "holds \(values.count) ids, expected \(batchSize) × \(length)")
-        }
-        let vocabulary = Int32(config.vocabularySize)
-        if let i = tokens.firstIndex(where: { !(0..<vocabulary).contains($0) }) {
-            throw ModelError.invalidBatch(input: "tokens[\(i / length)][\(i % length)]", reason: "id \(tokens[i]) is outside the vocabulary 0..<\(vocabulary)")
-        }
-        if let i = targets.firstIndex(where: { $0 != -1 && !(0..<vocabulary).contains($0) }) {
-            throw ModelError.invalidBatch(input: "targets[\(i / length)][\(i % length)]",
-                                         reason: "id \(targets[i]) is neither −1 (masked) nor inside the vocabulary 0..<\(vocabulary)")
-        }
     }
 }

@@ -20,7 +20,7 @@ extension GPT2Config: ModelConfig {
             guard case let .invalidConfig(nil, field, reason) = error else { throw error }
             throw ModelError.invalidConfig(file: file, field: field, reason: reason)
         } catch {
-            throw ModelError.unreadableConfig(file: file ?? "config", reason: Self.describe(error))
+            throw ModelError.unreadableConfig(file: file ?? "config", reason: ModelError.describe(error))
         }
         try validate(file: file)
         kept = ConfigFieldsKept(json: data)

@@ -1,5 +1,3 @@
-import Foundation
-
 /// A GPT-2 language model (Hugging Face `GPT2LMHeadModel` arithmetic, LM head tied to the token
 /// embedding) whose parameters and gradients each live in one flat buffer under the Hugging Face
 /// tensor names.
@@ -15,18 +13,7 @@ public final class GPT2 {
     let weights: GPT2Tensors
     private(set) lazy var weightGradients = GPT2Tensors(layout: layout, layers: config.layers, buffer: gradients)
     var activations: GPT2Activations?
-    /// The batch of the last forward pass, which the backward pass differentiates.
-    var pass: Pass?
-
-    struct Pass {
-        let batchSize: Int
-        let length: Int
-        let tokens: [Int32]
-        let targets: [Int32]
-        /// False once the backward pass has overwritten the logits with their gradient.
-        var logitsValid = true
-        var rows: Int { batchSize * length }
-    }
+    var pass: ForwardPass?
 
     /// A model with zero parameters, to be filled.
     init(validated config: GPT2Config) {
@@ -42,15 +29,7 @@ public final class GPT2 {
     public convenience init(config: GPT2Config, seed: UInt64) throws {
         try config.validate()
         self.init(validated: config)
-        for (index, tensor) in GPT2Tensors.descriptions(config).enumerated() {
-            let values = layout.view(tensor.name, in: parameters)
-            switch tensor.initialization {
-            case .ones: values.update(repeating: 1)
-            case .zeros: values.update(repeating: 0)
-            case let .normal(standardDeviation):
-                Self.fillNormal(values, columns: tensor.shape.last!, standardDeviation: standardDeviation, seed: seed, tensorIndex: index)
-            }
-        }
+        ParameterTensor.initialize(GPT2Tensors.descriptions(config), layout: layout, in: parameters, seed: seed)
     }
 
     /// Loads the parameters from a Hugging Face checkpoint. Names may carry the `transformer.`
@@ -76,25 +55,5 @@ public final class GPT2 {
     /// Tensors a Hugging Face GPT-2 checkpoint may hold that are not parameters here.
     static func isIgnoredCheckpointTensor(_ name: String) -> Bool {
         name == "lm_head.weight" || name.hasSuffix(".attn.bias") || name.hasSuffix(".attn.masked_bias")
-    }
-
-    /// Each row draws from its own counter-based stream, so rows fill in parallel reproducibly.
-    private static func fillNormal(_ values: UnsafeMutableBufferPointer<Float>, columns: Int, standardDeviation: Double,
-                                   seed: UInt64, tensorIndex: Int) {
-        let rows = values.count / columns
-        Parallel.forEachChunk(rows, workPerItem: columns) { range in
-            for row in range {
-                var random = CounterRandom(seed: seed, domain: .initialization, example: tensorIndex, position: row)
-                var column = 0
-                while column < columns {
-                    // Box–Muller: two independent normals from two uniforms.
-                    let radius = (-2 * Foundation.log(1 - random.nextUniformDouble())).squareRoot() * standardDeviation
-                    let angle = 2 * Double.pi * random.nextUniformDouble()
-                    values[row * columns + column] = Float(radius * cos(angle))
-                    if column + 1 < columns { values[row * columns + column + 1] = Float(radius * sin(angle)) }
-                    column += 2
-                }
-            }
-        }
     }
 }

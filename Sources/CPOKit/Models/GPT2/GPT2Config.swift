@@ -142,15 +142,4 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         try c.encode(false, forKey: .scaleByInverseLayer)
         try c.encode(false, forKey: .reorderAndUpcast)
     }
-
-    /// DecodingError's own description omits the key path; name the field a user must fix.
-    static func describe(_ error: Error) -> String {
-        switch error as? DecodingError {
-        case let .keyNotFound(key, _)?: return "field '\(key.stringValue)' is missing"
-        case let .typeMismatch(_, context)?, let .valueNotFound(_, context)?:
-            return "field '\(context.codingPath.map(\.stringValue).joined(separator: "."))': \(context.debugDescription)"
-        case let .dataCorrupted(context)?: return "not valid JSON: \(context.debugDescription)"
-        default: return String(describing: error)
-        }
-    }
 }

@@ -62,56 +62,40 @@ public final class GPT2Decoder: TokenDecoder {
     /// Empties the cache, runs one non-empty prompt per row and returns each row's next-token
     /// logits, [rows, V], valid until the next call.
     public func prefill(_ prompts: [[Int32]]) throws -> UnsafeBufferPointer<Float> {
-        guard prompts.count == rows else {
-            throw ModelError.invalidBatch(input: "prompts", reason: "\(prompts.count) prompts for a decoder of \(rows) rows")
-        }
-        for (row, prompt) in prompts.enumerated() where !(1...capacity).contains(prompt.count) {
-            throw ModelError.invalidBatch(input: "prompts[\(row)]", reason: "\(prompt.count) tokens; a prompt needs 1...\(capacity)")
-        }
-        for (row, prompt) in prompts.enumerated() { try checkVocabulary(prompt, row: row) }
+        let entries = try DecodeEntries(prompts: prompts, rows: rows, capacity: capacity, vocabularySize: model.config.vocabularySize)
         lengths = Array(repeating: 0, count: rows)
-        let entryRows = prompts.indices.flatMap { row in Array(repeating: row, count: prompts[row].count) }
-        let positions = prompts.flatMap { $0.indices }
-        var end = 0
-        let lastEntries = prompts.map { prompt -> Int in
-            end += prompt.count
-            return end - 1
-        }
-        run(tokens: prompts.flatMap { $0 }, entryRows: entryRows, positions: positions, outputs: lastEntries)
-        return UnsafeBufferPointer(logits.buffer)
+        run(entries)
+        return rowLogits
     }
 
     /// Appends `tokens[row]` to each row whose token is not nil and returns next-token logits
     /// [rows, V]; rows given nil are skipped and keep their previous logits.
     public func decode(_ tokens: [Int32?]) throws -> UnsafeBufferPointer<Float> {
-        guard tokens.count == rows else {
-            throw ModelError.invalidBatch(input: "tokens", reason: "\(tokens.count) tokens for a decoder of \(rows) rows")
-        }
-        let active = tokens.indices.filter { tokens[$0] != nil }
-        if let full = active.first(where: { lengths[$0] == capacity }) {
-            throw ModelError.invalidBatch(input: "tokens[\(full)]", reason: "the row's cache is full (\(capacity) tokens)")
-        }
-        for row in active { try checkVocabulary([tokens[row]!], row: row) }
-        run(tokens: active.map { tokens[$0]! }, entryRows: active, positions: active.map { lengths[$0] }, outputs: Array(active.indices))
-        return UnsafeBufferPointer(logits.buffer)
+        run(try DecodeEntries(step: tokens, lengths: lengths, capacity: capacity, vocabularySize: model.config.vocabularySize))
+        return rowLogits
     }
 
-    /// Runs `tokens` (token i at position positions[i] of cache row entryRows[i]) through the model,
-    /// caching their keys and values, and writes the logits after the tokens listed in `outputs`
-    /// into their rows of `logits`.
-    private func run(tokens: [Int32], entryRows: [Int], positions: [Int], outputs: [Int]) {
-        let config = model.config, count = tokens.count, c = config.channels, vocabulary = config.vocabularySize
+    /// The first `rows` rows of `logits`, which may be larger: a previous decoder's.
+    private var rowLogits: UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: logits.pointer, count: rows * model.config.vocabularySize)
+    }
+
+    /// Runs the entries' tokens through the model, caching their keys and values, and writes the
+    /// logits after their outputs into those rows of `logits`.
+    private func run(_ entries: DecodeEntries) {
+        let config = model.config, count = entries.tokens.count, c = config.channels, vocabulary = config.vocabularySize
         guard count > 0 else { return }
         if (scratch?.entries ?? 0) < count { scratch = Scratch(config: config, entries: count, rows: rows) }
         let s = scratch!, act = s.block, w = model.weights
         let block = GPT2Block(config: config, rows: count)
-        let attention = CachedAttention(channels: c, heads: config.heads, capacity: capacity)
+        let attention = CachedAttention(heads: config.heads, keyValueHeads: config.heads, headSize: config.headSize, capacity: capacity)
 
-        tokens.withUnsafeBufferPointer {
-            Embedding(rows: count, channels: c).forward(out: act.residualAfterMLP.pointer, tokens: $0.baseAddress!, position: { positions[$0] },
-                                                        tokenTable: w.tokenEmbedding, positionTable: w.positionEmbedding)
+        let positions = entries.positions
+        entries.tokens.withUnsafeBufferPointer {
+            Embedding(rows: count, channels: c).forward(out: act.residualAfterMLP.pointer, tokens: $0.baseAddress!, tokenTable: w.tokenEmbedding,
+                                                        positions: Embedding.Positions(table: w.positionEmbedding, position: { positions[$0] }))
         }
-        entryRows.withUnsafeBufferPointer { entryRows in
+        entries.rows.withUnsafeBufferPointer { entryRows in
             positions.withUnsafeBufferPointer { positions in
                 for (layer, weights) in w.blocks.enumerated() {
                     // The block reads its input before it writes its output, so one buffer serves as both.
@@ -122,30 +106,17 @@ public final class GPT2Decoder: TokenDecoder {
                 }
             }
         }
-        for (i, entry) in outputs.enumerated() {
-            (s.selected.pointer + i * c).update(from: act.residualAfterMLP.pointer + entry * c, count: c)
-        }
-        LayerNorm(rows: outputs.count, channels: c, epsilon: Float(config.layerNormEpsilon))
+        entries.selectOutputs(act.residualAfterMLP.pointer, width: c, into: s.selected.pointer)
+        LayerNorm(rows: entries.outputs.count, channels: c, epsilon: Float(config.layerNormEpsilon))
             .forward(out: s.finalNorm.pointer, mean: act.norm1Mean.pointer, rstd: act.norm1Rstd.pointer, inp: s.selected.pointer,
                      weight: w.finalNormWeight, bias: w.finalNormBias)
-        // When every row gets logits, in row order (a prefill, or a step with no row finished), the
-        // head writes them in place; otherwise into scratch, then into the rows that ran.
-        let inPlace = outputs.count == rows && outputs.indices.allSatisfy { entryRows[outputs[$0]] == $0 }
-        Linear(rows: outputs.count, inputs: c, outputs: vocabulary, layout: .outputMajor)
+        // When every row gets logits, in row order, the head writes them in place; otherwise into
+        // scratch, then into the rows that ran.
+        let inPlace = entries.outputsFillInOrder(rows: rows)
+        Linear(rows: entries.outputs.count, inputs: c, outputs: vocabulary, layout: .outputMajor)
             .forward(out: inPlace ? logits.pointer : s.selectedLogits.pointer, inp: s.finalNorm.pointer, weight: w.tokenEmbedding,
                      panels: panels.head, bias: nil)
-        if !inPlace {
-            for (i, entry) in outputs.enumerated() {
-                (logits.pointer + entryRows[entry] * vocabulary).update(from: s.selectedLogits.pointer + i * vocabulary, count: vocabulary)
-            }
-        }
-        for (entry, row) in entryRows.enumerated() { lengths[row] = max(lengths[row], positions[entry] + 1) }
-    }
-
-    private func checkVocabulary(_ tokens: [Int32], row: Int) throws {
-        let vocabulary = model.config.vocabularySize
-        if let token = tokens.first(where: { !(0..<Int32(vocabulary)).contains($0) }) {
-            throw ModelError.invalidBatch(input: "tokens of row \(row)", reason: "id \(token) is outside the vocabulary 0..<\(vocabulary)")
-        }
+        if !inPlace { entries.scatterOutputs(s.selectedLogits.pointer, vocabularySize: vocabulary, into: logits.pointer) }
+        entries.update(&lengths)
     }
 }

@@ -1,15 +1,6 @@
 /// The tensors of a GPT-2 model under their Hugging Face names, and typed views of them inside one
 /// flat buffer (the parameters, their gradients or an optimizer moment: all share the layout).
 struct GPT2Tensors {
-    /// How a tensor starts out in a freshly initialised model.
-    enum Initialization: Equatable { case normal(standardDeviation: Double), ones, zeros }
-
-    struct Description {
-        let name: String
-        let shape: [Int]
-        let initialization: Initialization
-    }
-
     /// One transformer block's tensors, by the name suffix after `transformer.h.{i}.`.
     enum BlockPart: String, CaseIterable {
         case norm1Weight = "ln_1.weight", norm1Bias = "ln_1.bias"
@@ -34,7 +25,7 @@ struct GPT2Tensors {
 
         /// GPT-2's scheme: N(0, σ) weights, with the projections onto the residual stream scaled
         /// by 1/√(2·layers) so the stream's variance does not grow with depth.
-        func initialization(_ config: GPT2Config) -> Initialization {
+        func initialization(_ config: GPT2Config) -> ParameterTensor.Initialization {
             switch self {
             case .norm1Weight, .norm2Weight: return .ones
             case .attentionWeight, .mlpWeight: return .normal(standardDeviation: config.initializerRange)
@@ -54,23 +45,21 @@ struct GPT2Tensors {
     static func blockName(_ layer: Int, _ part: BlockPart) -> String { "transformer.h.\(layer).\(part.rawValue)" }
 
     /// Every tensor in checkpoint order. The LM head is tied to the token embedding and has none.
-    static func descriptions(_ config: GPT2Config) -> [Description] {
-        let normal = Initialization.normal(standardDeviation: config.initializerRange)
-        var result = [Description(name: tokenEmbeddingName, shape: [config.vocabularySize, config.channels], initialization: normal),
-                      Description(name: positionEmbeddingName, shape: [config.maxPositions, config.channels], initialization: normal)]
+    static func descriptions(_ config: GPT2Config) -> [ParameterTensor] {
+        let normal = ParameterTensor.Initialization.normal(standardDeviation: config.initializerRange)
+        var result = [ParameterTensor(name: tokenEmbeddingName, shape: [config.vocabularySize, config.channels], initialization: normal),
+                      ParameterTensor(name: positionEmbeddingName, shape: [config.maxPositions, config.channels], initialization: normal)]
         for layer in 0..<config.layers {
             for part in BlockPart.allCases {
-                result.append(Description(name: blockName(layer, part), shape: part.shape(config), initialization: part.initialization(config)))
+                result.append(ParameterTensor(name: blockName(layer, part), shape: part.shape(config), initialization: part.initialization(config)))
             }
         }
-        result.append(Description(name: finalNormWeightName, shape: [config.channels], initialization: .ones))
-        result.append(Description(name: finalNormBiasName, shape: [config.channels], initialization: .zeros))
+        result.append(ParameterTensor(name: finalNormWeightName, shape: [config.channels], initialization: .ones))
+        result.append(ParameterTensor(name: finalNormBiasName, shape: [config.channels], initialization: .zeros))
         return result
     }
 
-    static func layout(_ config: GPT2Config) -> TensorLayout {
-        TensorLayout(descriptions(config).map { ($0.name, $0.shape) })
-    }
+    static func layout(_ config: GPT2Config) -> TensorLayout { ParameterTensor.layout(descriptions(config)) }
 
     /// Each block's span of a buffer with `layout`, by layer: from its first tensor to the next
     /// block's (or the final LayerNorm's), alignment padding included, so the spans are consecutive.

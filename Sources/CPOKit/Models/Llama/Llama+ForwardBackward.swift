@@ -1,0 +1,114 @@
+/// Training forward and backward passes over a batch of B sequences of length T (see `LanguageModel`).
+extension Llama {
+    /// Runs the model on `tokens` ([B, T] row-major) and scores `targets` ([B, T]; −1 masks a
+    /// position). Afterwards `nll`, `logits` and `hiddenStates` describe this batch.
+    public func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
+        try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length, vocabularySize: config.vocabularySize,
+                              maxPositions: config.maxPositions, positionsField: "max_position_embeddings")
+        let rows = batchSize * length
+        if (activations?.capacity ?? 0) < rows { activations = LlamaActivations(config: config, capacity: rows) }
+        let a = activations!
+        pass = ForwardPass(batchSize: batchSize, length: length, tokens: tokens, targets: targets)
+        let k = Kernels(config: config, batchSize: batchSize, length: length)
+        let w = weights
+
+        tokens.withUnsafeBufferPointer {
+            k.embedding.forward(out: a.embedded.pointer, tokens: $0.baseAddress!, tokenTable: w.embedding, positions: nil)
+        }
+        var residual = a.embedded
+        for (layer, (block, act)) in zip(w.blocks, a.blocks).enumerated() {
+            k.block.forward(block, act, input: residual.pointer, rotaryTable: rotaryTable.pointer, position: { $0 % length }) {
+                k.attention[layer].forward(out: act.attention.pointer, logSumExp: act.attentionLogSumExp.pointer, qkv: act.qkv.pointer)
+            }
+            residual = act.residualAfterMLP
+        }
+        k.finalNorm.forward(out: a.finalNorm.pointer, rstd: a.finalNormRstd.pointer, inp: residual.pointer, weight: w.finalNorm)
+        k.head.forward(out: a.logits.pointer, inp: a.finalNorm.pointer, weight: w.head, bias: nil)
+        targets.withUnsafeBufferPointer {
+            k.crossEntropy.forward(nll: a.nll.pointer, logSumExp: a.logSumExp.pointer, logits: a.logits.pointer, targets: $0.baseAddress!)
+        }
+    }
+
+    /// −log p(target) per position of the last forward pass, [B, T]; 0 where masked.
+    public var nll: UnsafeBufferPointer<Float> { view(\.nll, width: 1) }
+
+    /// The last forward pass's logits, [B, T, V]. The backward pass overwrites them.
+    public var logits: UnsafeBufferPointer<Float> {
+        precondition(pass?.logitsValid == true, "logits are gone: backward() overwrote them with their gradient")
+        return view(\.logits, width: config.vocabularySize)
+    }
+
+    /// The last forward pass's final hidden states (after the final RMSNorm), [B, T, C].
+    public var hiddenStates: UnsafeBufferPointer<Float> { view(\.finalNorm, width: config.hiddenSize) }
+
+    /// Adds ∂L/∂θ to `gradients` for a loss L whose derivative by nll[b, t] is `lossWeights[b, t]`
+    /// ([B, T]; ignored at masked positions). Overwrites the logits with their gradient. With a
+    /// tied head, the embedding's gradient sums its two uses.
+    ///
+    /// Pass `reduction` on the step's last backward pass only: it hears of each layer as soon as
+    /// the layer's gradients are final.
+    public func backward(lossWeights: [Float], reduction: GradientReduction?) {
+        precondition(lossWeights.count == pass?.rows, "backward() needs one weight per position of the last forward pass")
+        lossWeights.withUnsafeBufferPointer { backward(lossWeights: $0.baseAddress!, reduction: reduction) }
+    }
+
+    private func backward(lossWeights: UnsafePointer<Float>, reduction: GradientReduction?) {
+        guard var pass, let a = activations else { preconditionFailure("forward() has not run") }
+        precondition(pass.logitsValid, "backward() has already run for this forward pass")
+        pass.logitsValid = false
+        self.pass = pass
+        let k = Kernels(config: config, batchSize: pass.batchSize, length: pass.length)
+        let w = weights, g = weightGradients, length = pass.length
+
+        pass.targets.withUnsafeBufferPointer {
+            k.crossEntropy.backward(logits: a.logits.pointer, logSumExp: a.logSumExp.pointer, targets: $0.baseAddress!, weights: lossWeights)
+        }
+        k.head.backward(dinp: a.dNorm.pointer, dweight: g.head, dbias: nil, dout: a.logits.pointer, inp: a.finalNorm.pointer, weight: w.head)
+        a.dResidual.pointer.update(repeating: 0, count: pass.rows * config.hiddenSize)
+        k.finalNorm.backward(dinp: a.dResidual.pointer, dweight: g.finalNorm, dout: a.dNorm.pointer,
+                             inp: a.blocks.last?.residualAfterMLP.pointer ?? a.embedded.pointer, rstd: a.finalNormRstd.pointer, weight: w.finalNorm)
+        for layer in (0..<config.layers).reversed() {
+            let act = a.blocks[layer]
+            let input = layer == 0 ? a.embedded : a.blocks[layer - 1].residualAfterMLP
+            k.block.backward(w.blocks[layer], g.blocks[layer], act, input: input.pointer, scratch: a, rotaryTable: rotaryTable.pointer,
+                             position: { $0 % length }) {
+                k.attention[layer].backward(dqkv: a.dQKV.pointer, dout: a.dAttention.pointer, qkv: act.qkv.pointer,
+                                            out: act.attention.pointer, logSumExp: act.attentionLogSumExp.pointer)
+            }
+            reduction?.blockFinished(layer)
+        }
+        pass.tokens.withUnsafeBufferPointer {
+            k.embedding.backward(dTokenTable: g.embedding, positions: nil, dout: a.dResidual.pointer, tokens: $0.baseAddress!,
+                                 paddingToken: config.paddingTokenID.map(Int32.init))
+        }
+    }
+
+    /// The kernels of one pass, sized for its batch.
+    private struct Kernels {
+        let embedding: Embedding
+        let block: LlamaBlock
+        /// Per layer: layers may differ in their sliding window.
+        let attention: [CausalAttention]
+        let finalNorm: RMSNorm
+        let head: Linear
+        let crossEntropy: SoftmaxCrossEntropy
+
+        init(config: LlamaConfig, batchSize: Int, length: Int) {
+            let rows = batchSize * length
+            embedding = Embedding(rows: rows, channels: config.hiddenSize)
+            block = LlamaBlock(config: config, rows: rows)
+            attention = config.attentionWindows.map {
+                CausalAttention(batchSize: batchSize, length: length, heads: config.heads, keyValueHeads: config.keyValueHeads,
+                                headSize: config.headSize, window: $0)
+            }
+            finalNorm = block.norm
+            head = Linear(rows: rows, inputs: config.hiddenSize, outputs: config.vocabularySize, layout: .outputMajor)
+            crossEntropy = SoftmaxCrossEntropy(rows: rows, classes: config.vocabularySize)
+        }
+    }
+
+    private func view(_ buffer: KeyPath<LlamaActivations, FloatBuffer>, width: Int) -> UnsafeBufferPointer<Float> {
+        guard let pass, let a = activations else { preconditionFailure("forward() has not run") }
+        return UnsafeBufferPointer(start: a[keyPath: buffer].pointer, count: pass.rows * width)
+    }
+}

@@ -1,0 +1,17 @@
+extension Llama: LanguageModel {
+    public var blockParameterRanges: [Range<Int>] { LlamaTensors.blockRanges(layout, layers: config.layers) }
+
+    public var lastBatch: (tokens: [Int32], targets: [Int32])? { pass.map { ($0.tokens, $0.targets) } }
+
+    public func makeDecoder(rows: Int, capacity: Int?, reusing previous: (any TokenDecoder)?) -> any TokenDecoder {
+        LlamaDecoder(model: self, rows: rows, capacity: capacity, reusing: previous as? LlamaDecoder)
+    }
+}
+
+extension LlamaConfig: ModelConfig {
+    public var endOfText: Int32? { endOfTextIDs.first.map { Int32($0) } }
+
+    public func randomModel(seed: UInt64) throws -> any LanguageModel { Llama(config: self, seed: seed) }
+    public func model(loading weights: any TensorSource) throws -> any LanguageModel { try Llama(config: self, checkpoint: weights) }
+    public func zeroModel() -> any LanguageModel { Llama(zeroed: self) }
+}
