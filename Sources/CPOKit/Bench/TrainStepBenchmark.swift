@@ -1,4 +1,4 @@
-/// Times full training steps (forward, backward, AdamW) of a GPT-2 on random tokens and relates the
+/// Times full training steps (forward, backward, AdamW) of a model on random tokens and relates the
 /// achieved rate to the machine's sgemm peak measured in the same run.
 public enum TrainStepBenchmark {
     public struct Result: Sendable {
@@ -7,6 +7,10 @@ public enum TrainStepBenchmark {
         public let steps: Int
         public let threads: Int
         public let medianMilliseconds: Double
+        /// Medians of the step's phases, each over the same steps (so they need not add up to the step's median).
+        public let forwardMilliseconds: Double
+        public let backwardMilliseconds: Double
+        public let optimizerMilliseconds: Double
         public let tokensPerSecond: Double
         /// Model FLOPs per step (3 × forward), see `ModelConfig.forwardFLOPs`.
         public let flopsPerStep: Double
@@ -21,19 +25,29 @@ public enum TrainStepBenchmark {
         var random = CounterRandom(seed: seed, domain: .synthesis)
         let stream = (0...batchSize * length).map { _ in Int32(random.next() % UInt64(config.vocabularySize)) }
         let tokens = Array(stream.dropLast()), targets = Array(stream.dropFirst())
-        func step() throws {
-            model.gradients.zero()
-            try model.forward(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
-            model.backwardMeanCrossEntropy()
-            optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: 1e-4)
+        func step() throws -> (forward: Double, backward: Double, optimizer: Double) {
+            let forward = try Stopwatch.seconds {
+                model.gradients.zero()
+                try model.forward(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+            }
+            let backward = Stopwatch.seconds { model.backwardMeanCrossEntropy() }
+            let update = Stopwatch.seconds {
+                optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: 1e-4)
+            }
+            return (forward, backward, update)
         }
-        try step()
-        var times: [Double] = []
-        for _ in 0..<steps { times.append(try Stopwatch.seconds(step)) }
-        let median = times.sorted()[times.count / 2]
+        _ = try step()
+        var phases: [(forward: Double, backward: Double, optimizer: Double)] = []
+        for _ in 0..<steps { phases.append(try step()) }
+        func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
+        let stepMedian = median(phases.map { $0.forward + $0.backward + $0.optimizer })
         let flops = 3 * config.forwardFLOPs(batchSize: batchSize, length: length)
         return Result(batchSize: batchSize, length: length, steps: steps, threads: Parallel.threadCount,
-                      medianMilliseconds: median * 1000, tokensPerSecond: Double(batchSize * length) / median,
-                      flopsPerStep: flops, gflops: flops / median / 1e9, peak: GemmBenchmark.run())
+                      medianMilliseconds: stepMedian * 1000,
+                      forwardMilliseconds: median(phases.map(\.forward)) * 1000,
+                      backwardMilliseconds: median(phases.map(\.backward)) * 1000,
+                      optimizerMilliseconds: median(phases.map(\.optimizer)) * 1000,
+                      tokensPerSecond: Double(batchSize * length) / stepMedian,
+                      flopsPerStep: flops, gflops: flops / stepMedian / 1e9, peak: GemmBenchmark.run())
     }
 }
