@@ -2,8 +2,8 @@ import Foundation
 import XCTest
 @testable import CPOKit
 
-/// The PyTorch reference vectors of the Llama family in Fixtures: llama-tiny and qwen2-tiny (the
-/// project's shared vectors), and llama-tiny-llama3, mistral-tiny-window and qwen2-tiny-window
+/// The PyTorch reference vectors of the Llama family in Fixtures: llama-tiny, qwen2-tiny and
+/// llama-tiny-bf16-sharded (the project's shared vectors), and llama-tiny-llama3, mistral-tiny-window and qwen2-tiny-window
 /// (written by launch/compare/make_llama_fixtures.py).
 enum LlamaFixture {
     struct Batch: Decodable {
@@ -25,8 +25,9 @@ enum LlamaFixture {
         return try LlamaConfig(configJSON: Data(contentsOf: url), file: url.path)
     }
 
+    /// Loads the fixture's weights as a model folder is loaded: one file, or shards and their index.
     static func model(_ fixture: String) throws -> Llama {
-        try Llama(config: config(fixture), checkpoint: SafetensorsReader(url: file(fixture, "model.safetensors")))
+        try Llama(config: config(fixture), checkpoint: ModelWeights(folder: file(fixture, "")))
     }
 
     /// Runs the fixture's batch forward.
@@ -65,6 +66,17 @@ final class LlamaTests: XCTestCase {
 
     /// q, k, v biases without an o_proj bias, tied embeddings, rope_theta 1e6.
     func testQwen2TinyMatchesPyTorch() throws { try assertMatchesPyTorch("qwen2-tiny") }
+
+    /// BF16 weights in four shards named by model.safetensors.index.json, 4:1 grouped-query
+    /// attention: PyTorch's values come from the stored weights upcast to fp32, which is exact, so
+    /// the model must match them as closely as an fp32 checkpoint.
+    func testBF16ShardedLlamaMatchesPyTorch() throws {
+        let weights = try ModelWeights(folder: LlamaFixture.file("llama-tiny-bf16-sharded", ""))
+        XCTAssertTrue(weights.isSharded)
+        XCTAssertEqual(Set(weights.tensorNames.compactMap { weights.entry($0)?.dtype }), [.bf16])
+        XCTAssertEqual(Set(weights.tensorNames.compactMap { weights.file(containing: $0) }).count, 4)
+        try assertMatchesPyTorch("llama-tiny-bf16-sharded")
+    }
 
     /// llama3-scaled RoPE across all three bands, head_dim ≠ hidden_size / heads, 4:1 grouped-query
     /// attention, attention (q, k, v, o) and MLP biases, tied embeddings, and a pad_token_id in the

@@ -24,8 +24,8 @@ final class MultiRankTrainingTests: XCTestCase {
         try LaunchedJob.run(mpiArguments(ranks, arguments), seconds: 600)
     }
 
-    private func trainArguments(out: String, steps: Int = 10) -> [String] {
-        ["train", "--objective", "cpo", "--preset", "tiny", "--task", "sort", "--task-count", "120", "--negatives", "an:1,bn:1,mn:1,tn:1",
+    private func trainArguments(out: String, steps: Int = 10, preset: String = "tiny") -> [String] {
+        ["train", "--objective", "cpo", "--preset", preset, "--task", "sort", "--task-count", "120", "--negatives", "an:1,bn:1,mn:1,tn:1",
          "--num-candidates", "4", "--batch-size", "4", "--seq-len", "96", "--steps", "\(steps)", "--learning-rate", "3e-4", "--beta", "1",
          "--warmup-steps", "2", "--valid-fraction", "0.05", "--seed", "11", "--threads", "1", "--out", folder.appendingPathComponent(out).path]
     }
@@ -62,6 +62,23 @@ final class MultiRankTrainingTests: XCTestCase {
         }
         XCTAssertEqual(try weights("np2-s2-overlap").map(\.bitPattern), try weights("np2-s2").map(\.bitPattern))
         XCTAssertEqual(try losses("np2-s2-overlap"), try losses("np2-s2"))
+    }
+
+    /// The same for a Llama (grouped-query attention, RoPE, RMSNorm, SwiGLU, untied head), with
+    /// ranked negatives whose candidates are sharded over the two ranks.
+    func testALlamaGivesTheSameLossCurveAndWeightsOnOneAndTwoRanks() throws {
+        for (name, ranks, shards) in [("llama-np1", 1, 1), ("llama-np2-s2", 2, 2)] {
+            let result = try run(ranks, trainArguments(out: name, preset: "llama-tiny") + ["--candidate-shards", "\(shards)", "--rank-negatives"])
+            XCTAssertEqual(result.status, 0, "\(name): \(result.output)")
+        }
+        XCTAssertTrue(try ModelFolder.load(folder.appendingPathComponent("llama-np1/final")).0 is Llama)
+        let referenceLosses = try losses("llama-np1"), referenceWeights = try weights("llama-np1")
+        let scale = referenceWeights.map { abs($0) }.max()!
+        let curve = try losses("llama-np2-s2")
+        XCTAssertEqual(curve.count, 10)
+        for (a, b) in zip(curve, referenceLosses) { XCTAssertEqual(a, b, accuracy: 1e-5 * abs(b), "loss curve") }
+        let difference = zip(try weights("llama-np2-s2"), referenceWeights).map { abs($0 - $1) }.max()!
+        XCTAssertLessThanOrEqual(difference, 1e-5 * scale, "weights differ by \(difference)")
     }
 
     func testIndivisibleLayoutsAreRejected() throws {
