@@ -51,6 +51,24 @@ final class ModelFolderWithoutTokenizerTests: XCTestCase {
         XCTAssertNoThrow(try ModelFolder.load(folder.appendingPathComponent("run/final")))
     }
 
+    /// eval on token ids: the lm judge scores them (its folder needs no tokenizer either); a judge
+    /// of texts is refused before anything is generated.
+    func testEvalOnTokenIDsWithTheLMJudge() throws {
+        try write([#"{"prompt_ids": [1, 2, 3], "response_ids": [4, 5, 60]}"#, #"{"prompt_ids": [7], "response_ids": [8]}"#], to: "ids.jsonl")
+        var result = try CPOCommand.run(["eval", "--model", path("model"), "--data", path("ids.jsonl"), "--judge", "lm",
+                                         "--judge-model-dir", path("model"), "--max-new-tokens", "3", "--out", path("eval")])
+        XCTAssertEqual(result.status, 0, result.output)
+        let records = try String(contentsOfFile: path("eval/evaluation.jsonl"), encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(records.count, 2)
+        XCTAssertTrue(records[0].contains("generation_mean_logprob"), String(records[0]))
+
+        result = try CPOCommand.run(["eval", "--model", path("model"), "--data", path("ids.jsonl"), "--judge", "http",
+                                     "--judge-url", "http://127.0.0.1:9", "--judge-model", "m", "--out", path("eval-http")])
+        XCTAssertNotEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.contains("the http judge reads texts, and the model has token ids only"), result.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("eval-http/summary.json")))
+    }
+
     func testTextInputsSayWhichTokenizerFilesWereLookedFor() throws {
         try write([#"{"prompt": "hi", "response": "there"}"#], to: "text.jsonl")
         for arguments in [["score", "--input", path("text.jsonl"), "--output", path("out.jsonl")], ["generate", "--prompt", "hi"]] {

@@ -34,6 +34,9 @@ public enum Evaluation {
         let rank = communicator.rank, ranks = communicator.size
         if rank == 0 {
             guard let judge else { preconditionFailure("rank 0 judges and needs a judge") }
+            if let reason = tokenizer.textUnavailable, !judge.judgesTokenIDs {
+                throw EvaluationError.judgeNeedsText(judge: judge.name, reason: reason)
+            }
             try judge.check(examples)
         }
         let mine = examples.indices.filter { $0 % ranks == rank }
@@ -72,7 +75,7 @@ public enum Evaluation {
         let endOfText = tokenizer.endOfText
         let content = generated.map { $0.last == endOfText ? Array($0.dropLast()) : $0 }
         let texts = content.map { tokenizer.decode($0) }
-        let judgements = try judge.judge(examples, generations: texts)
+        let judgements = try judge.judge(examples, generations: texts, generationIDs: content)
         precondition(judgements.count == examples.count, "the judge must judge every example")
 
         let records = examples.indices.map { i in

@@ -5,7 +5,7 @@ import Foundation
 /// preferred in both orders is a win, the reference preferred in both a loss, disagreement or an
 /// explicit tie a tie. A malformed answer, or a request refused or still failing after its retries,
 /// in either order makes the verdict invalid.
-public final class HTTPJudge: Judge {
+public final class HTTPJudge: TextJudge {
     public let name = "http"
     private let client: ChatCompletionClient
     private let cache: VerdictCache?

@@ -2,12 +2,28 @@
 public protocol Judge {
     /// The name `--judge` takes and `summary.json` records.
     var name: String { get }
+    /// Whether the judge can judge token ids that have no text: those of a model folder without
+    /// tokenizer files. A judge that reads texts cannot.
+    var judgesTokenIDs: Bool { get }
     /// Throws, before anything is generated, when an example cannot be judged at all.
     func check(_ examples: [EvaluationExample]) throws
-    /// One judgement per example: `generations[i]` against `examples[i].reference`.
+    /// One judgement per example: `generations[i]` (the text, and the tokens the model generated,
+    /// end-of-text removed) against `examples[i].reference`.
+    func judge(_ examples: [EvaluationExample], generations: [String], generationIDs: [[Int32]]) throws -> [Judgement]
+}
+
+/// A judge of texts.
+public protocol TextJudge: Judge {
     func judge(_ examples: [EvaluationExample], generations: [String]) throws -> [Judgement]
 }
 
 extension Judge {
+    public var judgesTokenIDs: Bool { false }
     public func check(_ examples: [EvaluationExample]) throws {}
+}
+
+extension TextJudge {
+    public func judge(_ examples: [EvaluationExample], generations: [String], generationIDs: [[Int32]]) throws -> [Judgement] {
+        try judge(examples, generations: generations)
+    }
 }

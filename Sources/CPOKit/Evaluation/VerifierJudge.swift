@@ -1,7 +1,7 @@
 /// The exact checkers of the built-in tasks: the task is the one whose `name: ` starts the prompt.
 /// A win is a right generation against a wrong reference, a loss the reverse, a tie both right or
 /// both wrong; the judgements also say which was right, for accuracy.
-public struct VerifierJudge: Judge {
+public struct VerifierJudge: TextJudge {
     public let name = "verifier"
 
     public init() {}
