@@ -11,6 +11,9 @@ struct BenchGenerateCommand: ParsableCommand {
             tokens/s counts the whole generate call, prefill included; a decode step is the time after the \
             prefill divided by the new-tokens − 1 steps that run the model. GFLOP/s counts a decode step's \
             matrix products: per row 2 · (block weights + LM head V·C) plus attention over the cache. \
+            With few rows a decode step is bound by reading the weights (4 bytes each, every step): it is \
+            also set against the memory read bandwidth measured in the same run, and the CPU time the \
+            hypervisor took from this machine meanwhile (steal, on a virtual machine) is stated. \
             As in `cpo generate`, one generator serves every run: timed runs reuse the warm-up's decoder \
             memory and pack the weights into it again, which they count.
             """)
@@ -42,7 +45,9 @@ struct BenchGenerateCommand: ParsableCommand {
             "decode_step_ms": r.millisecondsPerDecodeStep, "decode_tokens_per_s": r.decodeTokensPerSecond,
             "decode_gflop": r.decodeFLOPs / 1e9, "decode_gflops": r.decodeGFLOPs,
             "peak_gflops": r.peak.peak.gflops, "peak_fraction": r.shareOfPeak, "load_average_1m": load[0],
-            "generate_cpu_s": r.generateCPUSeconds,
+            "generate_cpu_s": r.generateCPUSeconds, "decode_weight_gb_per_step": r.decodeStepWeightBytes / 1e9,
+            "decode_gb_per_s": r.decodeGigabytesPerSecond, "read_bandwidth_gb_per_s": r.bandwidth.gigabytesPerSecond,
+            "bandwidth_fraction": r.shareOfBandwidth, "stolen_cpu_fraction": r.stolenShare.map { $0 as Any } ?? NSNull(),
         ], lines: [
             "\(model.preset), batch \(batchSize), prompt \(promptLen) + \(newTokens) new tokens, \(mode), \(r.threads) threads,"
                 + " best of \(repeats):",
@@ -51,8 +56,12 @@ struct BenchGenerateCommand: ParsableCommand {
                    r.millisecondsPerDecodeStep, r.decodeTokensPerSecond),
             String(format: "  decode %.1f GFLOP/s = %.0f%% of the sgemm peak %.1f GFLOP/s measured in this run", r.decodeGFLOPs,
                    100 * r.shareOfPeak, r.peak.peak.gflops),
+            String(format: "  decode reads %.0f MB of weights per step: %.1f GB/s = %.0f%% of the memory read bandwidth %.1f GB/s"
+                   + " measured in this run", r.decodeStepWeightBytes / 1e6, r.decodeGigabytesPerSecond, 100 * r.shareOfBandwidth,
+                   r.bandwidth.gigabytesPerSecond),
             String(format: "  load average %.2f; the process kept %.1f of its %d threads busy", load[0],
-                   r.generateCPUSeconds / r.generateSeconds, r.threads),
+                   r.generateCPUSeconds / r.generateSeconds, r.threads)
+                + (r.stolenShare.map { String(format: "; the hypervisor took %.0f%% of the machine's CPU time", 100 * $0) } ?? ""),
         ])
     }
 }

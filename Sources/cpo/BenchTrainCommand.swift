@@ -26,12 +26,13 @@ struct BenchTrainCommand: ParsableCommand {
             "median_ms": r.medianMilliseconds, "forward_ms": r.forwardMilliseconds, "backward_ms": r.backwardMilliseconds,
             "optimizer_ms": r.optimizerMilliseconds, "tokens_per_s": r.tokensPerSecond, "gflop_per_step": r.flopsPerStep / 1e9,
             "gflops": r.gflops, "peak_gflops": r.peak.peak.gflops, "peak_fraction": r.shareOfPeak,
+            "stolen_cpu_fraction": r.stolenShare.map { $0 as Any } ?? NSNull(),
         ], lines: [
             "\(model.preset), batch \(batchSize) × \(seqLen) tokens, \(r.threads) threads, median of \(steps) steps:",
             String(format: "  %.0f ms/step, %.0f tokens/s, %.1f GFLOP/step", r.medianMilliseconds, r.tokensPerSecond, r.flopsPerStep / 1e9),
             String(format: "  phases (medians): forward %.0f ms, backward %.0f ms, AdamW %.0f ms",
                    r.forwardMilliseconds, r.backwardMilliseconds, r.optimizerMilliseconds),
             String(format: "  %.1f GFLOP/s = %.0f%% of the sgemm peak %.1f GFLOP/s measured in this run", r.gflops, 100 * r.shareOfPeak, r.peak.peak.gflops),
-        ])
+        ] + (r.stolenShare.map { [String(format: "  the hypervisor took %.0f%% of the machine's CPU time during the timed steps", 100 * $0)] } ?? []))
     }
 }

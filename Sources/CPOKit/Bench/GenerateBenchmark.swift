@@ -1,8 +1,9 @@
 import Foundation
 
 /// Times batched autoregressive generation (`Generator`: KV-cache prefill, then one decode step and
-/// one sampled token per row per step) of a GPT-2 with random weights on random prompts, and relates
-/// the decode rate to the machine's sgemm peak measured in the same run.
+/// one sampled token per row per step) of a model with random weights on random prompts, and relates
+/// the decode rate to the machine's sgemm peak and memory read bandwidth measured in the same run:
+/// with few rows a decode step is bound by reading the weights, so the bandwidth is its roofline.
 ///
 /// Every row generates exactly `newTokens` tokens: the generator is given no end-of-text token (id
 /// −1, which no sampler can draw), so no row stops early and every run does the same work. One
@@ -22,7 +23,12 @@ public enum GenerateBenchmark {
         public let prefillSeconds: Double
         /// Model FLOPs of the `newTokens − 1` decode steps (the first token comes from the prefill).
         public let decodeFLOPs: Double
+        /// Bytes of weights one decode step reads (`ModelConfig.decodeStepWeights`, fp32).
+        public let decodeStepWeightBytes: Double
         public let peak: GemmBenchmark.Result
+        public let bandwidth: MemoryBandwidthBenchmark.Result
+        /// CPU time the hypervisor took during the timed generate calls, nil off Linux.
+        public let stolenShare: Double?
 
         /// New tokens of the whole batch per second of `generate`, prefill included.
         public var newTokensPerSecond: Double { Double(batchSize * newTokens) / generateSeconds }
@@ -33,12 +39,16 @@ public enum GenerateBenchmark {
         public var decodeTokensPerSecond: Double { Double(batchSize) * 1000 / millisecondsPerDecodeStep }
         public var decodeGFLOPs: Double { decodeSeconds > 0 ? decodeFLOPs / decodeSeconds / 1e9 : 0 }
         public var shareOfPeak: Double { decodeGFLOPs / peak.peak.gflops }
+        /// The decode steps' rate of reading weights.
+        public var decodeGigabytesPerSecond: Double { decodeStepWeightBytes / millisecondsPerDecodeStep / 1e6 }
+        public var shareOfBandwidth: Double { decodeGigabytesPerSecond / bandwidth.gigabytesPerSecond }
     }
 
     /// `peakShapes` are the sgemm shapes whose best rate is the peak (see `GemmBenchmark`).
     public static func run(config: any ModelConfig, batchSize: Int, promptLength: Int, newTokens: Int, repeats: Int = 3,
                            sampling: SamplingOptions = SamplingOptions(), seed: UInt64 = 0,
-                           peakShapes: [(m: Int, n: Int, k: Int)] = GemmBenchmark.defaultShapes) throws -> Result {
+                           peakShapes: [(m: Int, n: Int, k: Int)] = GemmBenchmark.defaultShapes,
+                           bandwidthBytes: Int = 1 << 30) throws -> Result {
         for (option, value) in [("batch-size", batchSize), ("prompt-len", promptLength), ("new-tokens", newTokens), ("repeats", repeats)]
         where value < 1 {
             throw OptionError(option: option, value: "\(value)", allowed: "a whole number ≥ 1")
@@ -58,7 +68,9 @@ public enum GenerateBenchmark {
 
         var generateSeconds = Double.infinity, generateCPUSeconds = 0.0, prefillSeconds = Double.infinity
         // One untimed warm-up of each, so page faults and thread start-up are not counted.
+        var stolenBefore: StolenCPUTime?
         for run in 0...repeats {
+            if run == 1 { stolenBefore = StolenCPUTime() }
             let prefill = try Stopwatch.seconds { _ = try decoder.prefill(prompts) }
             let cpuBefore = processCPUSeconds()
             let generate = try Stopwatch.seconds {
@@ -70,12 +82,15 @@ public enum GenerateBenchmark {
             prefillSeconds = min(prefillSeconds, prefill)
             if generate < generateSeconds { (generateSeconds, generateCPUSeconds) = (generate, cpu) }
         }
+        let stolenShare = StolenCPUTime().flatMap { now in stolenBefore.map { now.share(since: $0) } }
         let decodeFLOPs = (promptLength ..< promptLength + newTokens - 1).reduce(0.0) { total, position in
             total + config.decodeStepFLOPs(rows: batchSize, position: position)
         }
         return Result(batchSize: batchSize, promptLength: promptLength, newTokens: newTokens, threads: Parallel.threadCount,
                       generateSeconds: generateSeconds, generateCPUSeconds: generateCPUSeconds, prefillSeconds: prefillSeconds,
-                      decodeFLOPs: decodeFLOPs, peak: GemmBenchmark.run(shapes: peakShapes))
+                      decodeFLOPs: decodeFLOPs, decodeStepWeightBytes: 4 * config.decodeStepWeights,
+                      peak: GemmBenchmark.run(shapes: peakShapes), bandwidth: MemoryBandwidthBenchmark.run(bytes: bandwidthBytes),
+                      stolenShare: stolenShare)
     }
 
     private static func processCPUSeconds() -> Double {

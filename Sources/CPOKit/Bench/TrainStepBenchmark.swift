@@ -16,6 +16,8 @@ public enum TrainStepBenchmark {
         public let flopsPerStep: Double
         public let gflops: Double
         public let peak: GemmBenchmark.Result
+        /// CPU time the hypervisor took during the timed steps, nil off Linux.
+        public let stolenShare: Double?
         public var shareOfPeak: Double { gflops / peak.peak.gflops }
     }
 
@@ -38,7 +40,9 @@ public enum TrainStepBenchmark {
         }
         _ = try step()
         var phases: [(forward: Double, backward: Double, optimizer: Double)] = []
+        let stolenBefore = StolenCPUTime()
         for _ in 0..<steps { phases.append(try step()) }
+        let stolenShare = StolenCPUTime().flatMap { now in stolenBefore.map { now.share(since: $0) } }
         func median(_ values: [Double]) -> Double { values.sorted()[values.count / 2] }
         let stepMedian = median(phases.map { $0.forward + $0.backward + $0.optimizer })
         let flops = 3 * config.forwardFLOPs(batchSize: batchSize, length: length)
@@ -48,6 +52,7 @@ public enum TrainStepBenchmark {
                       backwardMilliseconds: median(phases.map(\.backward)) * 1000,
                       optimizerMilliseconds: median(phases.map(\.optimizer)) * 1000,
                       tokensPerSecond: Double(batchSize * length) / stepMedian,
-                      flopsPerStep: flops, gflops: flops / stepMedian / 1e9, peak: GemmBenchmark.run())
+                      flopsPerStep: flops, gflops: flops / stepMedian / 1e9, peak: GemmBenchmark.run(),
+                      stolenShare: stolenShare)
     }
 }

@@ -34,6 +34,9 @@ public protocol ModelConfig: Sendable, Equatable {
     func forwardFLOPs(batchSize: Int, length: Int) -> Double
     /// Matrix-product FLOPs of one decode step of `rows` tokens at `position` (keys 0...position).
     func decodeStepFLOPs(rows: Int, position: Int) -> Double
+    /// Weights one decode step reads from memory, whatever its rows: every block matrix and the LM
+    /// head (norms, biases and the few embedding rows looked up are left out).
+    var decodeStepWeights: Double { get }
 
     /// A model with random initial weights; the same seed gives the same weights on any thread count.
     func randomModel(seed: UInt64) throws -> any LanguageModel

@@ -16,10 +16,13 @@ extension GPT2Config {
     /// `position`: the four projections of every block, the query against position + 1 cached keys
     /// (q·kᵀ and p·v), and the LM head. Elementwise work is left out, as in `forwardFLOPs`.
     public func decodeStepFLOPs(rows: Int, position: Int) -> Double {
-        let c = Double(channels), inner = Double(mlpChannels), layers = Double(self.layers)
-        let projections = 2 * (c * 3 * c + c * c + 2 * c * inner) * layers
-        let attention = 2 * 2 * Double(position + 1) * c * layers
-        let head = 2 * c * Double(vocabularySize)
-        return Double(rows) * (projections + attention + head)
+        let attention = 2 * 2 * Double(position + 1) * Double(channels) * Double(layers)
+        return Double(rows) * (2 * decodeStepWeights + attention)
+    }
+
+    /// The four matrices of every block and the tied LM head: one multiply-add each per row.
+    public var decodeStepWeights: Double {
+        let c = Double(channels), inner = Double(mlpChannels)
+        return (c * 3 * c + c * c + 2 * c * inner) * Double(layers) + c * Double(vocabularySize)
     }
 }

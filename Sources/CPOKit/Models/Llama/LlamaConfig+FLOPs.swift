@@ -24,10 +24,13 @@ extension LlamaConfig {
     /// `position`: every layer's projections, the query heads against the cached keys they see
     /// (q·kᵀ and p·v), and the LM head. Elementwise work is left out, as in `forwardFLOPs`.
     public func decodeStepFLOPs(rows: Int, position: Int) -> Double {
-        let projections = 2 * projectionMultiplyAdds * Double(layers)
         let keysSeen = attentionWindows.reduce(0.0) { $0 + Double(min(position + 1, $1 ?? .max)) }
         let attention = 2 * 2 * keysSeen * Double(heads * headSize)
-        let head = 2 * Double(hiddenSize) * Double(vocabularySize)
-        return Double(rows) * (projections + attention + head)
+        return Double(rows) * (2 * decodeStepWeights + attention)
+    }
+
+    /// Every layer's projections and the LM head: one multiply-add each per row.
+    public var decodeStepWeights: Double {
+        projectionMultiplyAdds * Double(layers) + Double(hiddenSize) * Double(vocabularySize)
     }
 }
