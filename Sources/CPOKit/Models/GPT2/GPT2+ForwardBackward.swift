@@ -3,8 +3,8 @@ extension GPT2 {
     /// Runs the model on `tokens` ([B, T] row-major) and scores `targets` ([B, T]; −1 masks a
     /// position). Afterwards `nll`, `logits` and `hiddenStates` describe this batch.
     public func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
-        try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length,
-                              vocabularySize: config.vocabularySize, maxPositions: config.maxPositions, positionsField: "n_positions")
+        try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length, vocabularySize: config.vocabularySize,
+                              maxPositions: config.maxPositions, positionsField: Self.positionsField)
         let rows = batchSize * length
         if (activations?.capacity ?? 0) < rows { activations = GPT2Activations(config: config, capacity: rows) }
         let a = activations!

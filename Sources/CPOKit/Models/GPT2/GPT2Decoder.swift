@@ -3,7 +3,6 @@
 typealias GPT2Decoder = KVCacheDecoder<GPT2>
 
 extension GPT2: KVCacheDecodable {
-    static let positionsField = "n_positions"
     var cachedWidth: Int { config.channels }
     var headWeight: UnsafePointer<Float> { UnsafePointer(weights.tokenEmbedding) }
 

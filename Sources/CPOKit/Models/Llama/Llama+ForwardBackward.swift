@@ -4,7 +4,7 @@ extension Llama {
     /// position). Afterwards `nll`, `logits` and `hiddenStates` describe this batch.
     public func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
         try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length, vocabularySize: config.vocabularySize,
-                              maxPositions: config.maxPositions, positionsField: "max_position_embeddings")
+                              maxPositions: config.maxPositions, positionsField: Self.positionsField)
         let rows = batchSize * length
         if (activations?.capacity ?? 0) < rows { activations = LlamaActivations(config: config, capacity: rows) }
         let a = activations!

@@ -5,7 +5,6 @@
 typealias LlamaDecoder = KVCacheDecoder<Llama>
 
 extension Llama: KVCacheDecodable {
-    static let positionsField = "max_position_embeddings"
     var cachedWidth: Int { config.keyValueHeads * config.headSize }
     var headWeight: UnsafePointer<Float> { UnsafePointer(weights.head) }
 
