@@ -72,36 +72,13 @@ final class GPT2Tests: XCTestCase {
         var config = try GPT2Config.preset("tiny", vocabularySize: 23)
         config.initializerRange = 0.1
         let model = try GPT2(config: config, seed: 7)
-        let (batchSize, length) = (2, 5)
-        let tokens: [Int32] = (0..<batchSize * length).map { Int32($0 * 7 % 23) }
-        var targets: [Int32] = (0..<batchSize * length).map { Int32(($0 * 5 + 3) % 23) }
-        targets[0] = -1
-        // Unequal weights exercise the general path that sequence-level objectives use.
-        let lossWeights: [Float] = (0..<batchSize * length).map { 0.5 + Float($0 % 3) }
-        func loss() throws -> Double {
-            try model.forward(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
-            return zip(model.nll, lossWeights).reduce(0.0) { $0 + Double($1.0 * $1.1) }
-        }
-        _ = try loss()
-        model.backward(lossWeights: lossWeights)
-        let probes = [("transformer.wte.weight", 3 * 64 + 5), ("transformer.wpe.weight", 2 * 64 + 1),
-                      ("transformer.h.0.ln_1.weight", 9), ("transformer.h.0.attn.c_attn.weight", 17 * 192 + 70),
-                      ("transformer.h.0.attn.c_attn.bias", 140), ("transformer.h.1.attn.c_proj.weight", 40 * 64 + 3),
-                      ("transformer.h.1.mlp.c_fc.weight", 11 * 256 + 200), ("transformer.h.1.mlp.c_proj.bias", 30),
-                      ("transformer.ln_f.bias", 12)]
-        for (name, index) in probes {
-            let parameter = model.layout.view(name, in: model.parameters)
-            let original = parameter[index], step: Float = 1e-2
-            parameter[index] = original + step
-            let plus = try loss()
-            parameter[index] = original - step
-            let minus = try loss()
-            parameter[index] = original
-            let numeric = Float((plus - minus) / Double(2 * step))
-            let analytic = model.layout.view(name, in: model.gradients)[index]
-            XCTAssertGreaterThan(abs(analytic), 1e-3, "\(name)[\(index)] should have a gradient worth checking")
-            XCTAssertEqual(analytic, numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "\(name)[\(index)]")
-        }
+        try FiniteDifferences.assertGradientsMatch(model, batchSize: 2, length: 5, probes: [
+            ("transformer.wte.weight", 3 * 64 + 5), ("transformer.wpe.weight", 2 * 64 + 1),
+            ("transformer.h.0.ln_1.weight", 9), ("transformer.h.0.attn.c_attn.weight", 17 * 192 + 70),
+            ("transformer.h.0.attn.c_attn.bias", 140), ("transformer.h.1.attn.c_proj.weight", 40 * 64 + 3),
+            ("transformer.h.1.mlp.c_fc.weight", 11 * 256 + 200), ("transformer.h.1.mlp.c_proj.bias", 30),
+            ("transformer.ln_f.bias", 12),
+        ])
     }
 
     /// Every kernel of the project's own splits its work so that each output has one thread and one
@@ -131,8 +108,8 @@ final class GPT2Tests: XCTestCase {
         let reference = try GPT2Fixture.model()
         let source = try SafetensorsReader(url: GPT2Fixture.file("model.safetensors"))
         let config = try GPT2Config.load(from: GPT2Fixture.file("config.json"))
-        var tensors = try source.tensorNames.map { try tensor(source, $0, renamed: String($0.dropFirst("transformer.".count))) }
-        tensors.append(try tensor(source, "transformer.wte.weight", renamed: "lm_head.weight"))
+        var tensors = try source.tensorNames.map { try source.namedTensor($0, renamed: String($0.dropFirst("transformer.".count))) }
+        tensors.append(try source.namedTensor("transformer.wte.weight", renamed: "lm_head.weight"))
         tensors.append((name: "h.0.attn.bias", shape: [1, 1, 4, 4], values: [Float](repeating: 1, count: 16)))
         let model = try GPT2(config: config, checkpoint: try writeCheckpoint(tensors))
         XCTAssertEqual(model.parameters.toArray(), reference.parameters.toArray())
@@ -143,7 +120,7 @@ final class GPT2Tests: XCTestCase {
         let source = try SafetensorsReader(url: GPT2Fixture.file("model.safetensors"))
         let config = try GPT2Config.load(from: GPT2Fixture.file("config.json"))
         let tensors = try source.tensorNames.map { name -> NamedTensor in
-            let original = try tensor(source, name)
+            let original = try source.namedTensor(name)
             return name == "transformer.h.1.mlp.c_fc.weight" ? (name, [192, 48], original.values) : original
         }
         let reader = try writeCheckpoint(tensors)
@@ -157,7 +134,7 @@ final class GPT2Tests: XCTestCase {
     func testMissingAndUnexpectedTensorsAreNamed() throws {
         let source = try SafetensorsReader(url: GPT2Fixture.file("model.safetensors"))
         let config = try GPT2Config.load(from: GPT2Fixture.file("config.json"))
-        let all = try source.tensorNames.map { try tensor(source, $0) }
+        let all = try source.tensorNames.map { try source.namedTensor($0) }
         let missing = try writeCheckpoint(all.filter { $0.name != "transformer.ln_f.bias" })
         XCTAssertThrowsError(try GPT2(config: config, checkpoint: missing)) { error in
             XCTAssertEqual(error as? SafetensorsError, .missingTensor(file: missing.path, tensor: "transformer.ln_f.bias"))
@@ -218,27 +195,5 @@ final class GPT2Tests: XCTestCase {
         let mean = normalised.reduce(0, +) / Float(c)
         XCTAssertEqual(mean, 0, accuracy: 1e-4)
         XCTAssertEqual(normalised.reduce(0) { $0 + ($1 - mean) * ($1 - mean) } / Float(c), 1, accuracy: 1e-3)
-    }
-
-    typealias NamedTensor = (name: String, shape: [Int], values: [Float])
-
-    private func tensor(_ reader: SafetensorsReader, _ name: String, renamed: String? = nil) throws -> NamedTensor {
-        let (shape, values) = try reader.floats(name)
-        return (renamed ?? name, shape, values)
-    }
-
-    private func writeCheckpoint(_ tensors: [NamedTensor]) throws -> SafetensorsReader {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("gpt2-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
-        let url = folder.appendingPathComponent("model.safetensors")
-        let buffers = tensors.map { FloatBuffer($0.values) }
-        // The writer gets raw pointers: keep the buffers alive until it has read them.
-        try withExtendedLifetime(buffers) {
-            try SafetensorsWriter.write(zip(tensors, buffers).map { tensor, buffer in
-                .init(name: tensor.name, shape: tensor.shape, values: UnsafeBufferPointer(buffer.buffer))
-            }, to: url)
-        }
-        return try SafetensorsReader(url: url)
     }
 }

@@ -143,41 +143,19 @@ final class LlamaTests: XCTestCase {
 
     func testGradientsMatchFiniteDifferences() throws {
         let model = withRandomBiases(Llama(config: try everyFeatureConfig(), seed: 7))
-        let (batchSize, length) = (2, 7)
-        let tokens: [Int32] = (0..<batchSize * length).map { Int32($0 * 7 % 23) }
-        var targets: [Int32] = (0..<batchSize * length).map { Int32(($0 * 5 + 3) % 23) }
-        targets[0] = -1
-        let lossWeights: [Float] = (0..<batchSize * length).map { 0.5 + Float($0 % 3) }
-        func loss() throws -> Double {
-            try model.forward(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
-            return zip(model.nll, lossWeights).reduce(0.0) { $0 + Double($1.0 * $1.1) }
-        }
-        _ = try loss()
-        model.backward(lossWeights: lossWeights)
         let layer = "model.layers.1."
-        let probes = [("model.embed_tokens.weight", 7 * 32 + 5), ("model.embed_tokens.weight", 20 * 32 + 9),
-                      ("model.layers.0.input_layernorm.weight", 9), ("model.layers.0.self_attn.q_proj.weight", 40 * 32 + 3),
-                      ("model.layers.0.self_attn.k_proj.weight", 17 * 32 + 30), ("model.layers.0.self_attn.v_proj.weight", 5 * 32 + 11),
-                      // Not k_proj.bias: a bias shared by all keys shifts a query's scores alike, which
-                      // the softmax ignores; only the rotation makes its gradient differ from zero, barely.
-                      ("model.layers.0.self_attn.q_proj.bias", 30), ("model.layers.0.self_attn.v_proj.bias", 2), (layer + "self_attn.o_proj.weight", 3 * 48 + 40),
-                      (layer + "self_attn.o_proj.bias", 12), (layer + "post_attention_layernorm.weight", 31),
-                      (layer + "mlp.gate_proj.weight", 30 * 32 + 1), (layer + "mlp.up_proj.weight", 3 * 32 + 17),
-                      (layer + "mlp.gate_proj.bias", 39), (layer + "mlp.up_proj.bias", 0), (layer + "mlp.down_proj.weight", 7 * 40 + 33),
-                      (layer + "mlp.down_proj.bias", 4), ("model.norm.weight", 12)]
-        for (name, index) in probes {
-            let parameter = model.layout.view(name, in: model.parameters)
-            let original = parameter[index], step: Float = 1e-2
-            parameter[index] = original + step
-            let plus = try loss()
-            parameter[index] = original - step
-            let minus = try loss()
-            parameter[index] = original
-            let numeric = Float((plus - minus) / Double(2 * step))
-            let analytic = model.layout.view(name, in: model.gradients)[index]
-            XCTAssertGreaterThan(abs(analytic), 1e-3, "\(name)[\(index)] should have a gradient worth checking")
-            XCTAssertEqual(analytic, numeric, accuracy: 2e-3 + 2e-2 * abs(numeric), "\(name)[\(index)]")
-        }
+        try FiniteDifferences.assertGradientsMatch(model, batchSize: 2, length: 7, probes: [
+            ("model.embed_tokens.weight", 7 * 32 + 5), ("model.embed_tokens.weight", 20 * 32 + 9),
+            ("model.layers.0.input_layernorm.weight", 9), ("model.layers.0.self_attn.q_proj.weight", 40 * 32 + 3),
+            ("model.layers.0.self_attn.k_proj.weight", 17 * 32 + 30), ("model.layers.0.self_attn.v_proj.weight", 5 * 32 + 11),
+            // Not k_proj.bias: a bias shared by all keys shifts a query's scores alike, which
+            // the softmax ignores; only the rotation makes its gradient differ from zero, barely.
+            ("model.layers.0.self_attn.q_proj.bias", 30), ("model.layers.0.self_attn.v_proj.bias", 2), (layer + "self_attn.o_proj.weight", 3 * 48 + 40),
+            (layer + "self_attn.o_proj.bias", 12), (layer + "post_attention_layernorm.weight", 31),
+            (layer + "mlp.gate_proj.weight", 30 * 32 + 1), (layer + "mlp.up_proj.weight", 3 * 32 + 17),
+            (layer + "mlp.gate_proj.bias", 39), (layer + "mlp.up_proj.bias", 0), (layer + "mlp.down_proj.weight", 7 * 40 + 33),
+            (layer + "mlp.down_proj.bias", 4), ("model.norm.weight", 12),
+        ])
     }
 
     func testBackwardAccumulatesIntoGradients() throws {
@@ -285,8 +263,8 @@ final class LlamaTests: XCTestCase {
         let source = try SafetensorsReader(url: LlamaFixture.file("qwen2-tiny", "model.safetensors"))
         let config = try LlamaFixture.config("qwen2-tiny")
         let reference = try LlamaFixture.model("qwen2-tiny")
-        let all = try source.tensorNames.map { try tensor(source, $0) }
-        var extended = all + [try tensor(source, "model.embed_tokens.weight", renamed: "lm_head.weight")]
+        let all = try source.tensorNames.map { try source.namedTensor($0) }
+        var extended = all + [try source.namedTensor("model.embed_tokens.weight", renamed: "lm_head.weight")]
         extended.append((name: "model.layers.0.self_attn.rotary_emb.inv_freq", shape: [6], values: [Float](repeating: 1, count: 6)))
         XCTAssertEqual(try Llama(config: config, checkpoint: try writeCheckpoint(extended)).parameters.toArray(), reference.parameters.toArray())
 
@@ -314,26 +292,5 @@ final class LlamaTests: XCTestCase {
                                                batchSize: 1, length: 129)) { error in
             XCTAssertEqual(error as? ModelError, .invalidBatch(input: "length", reason: "129 is outside 1...128 (max_position_embeddings)"))
         }
-    }
-
-    typealias NamedTensor = (name: String, shape: [Int], values: [Float])
-
-    private func tensor(_ reader: SafetensorsReader, _ name: String, renamed: String? = nil) throws -> NamedTensor {
-        let (shape, values) = try reader.floats(name)
-        return (renamed ?? name, shape, values)
-    }
-
-    private func writeCheckpoint(_ tensors: [NamedTensor]) throws -> SafetensorsReader {
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("llama-\(UUID())")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        addTeardownBlock { try? FileManager.default.removeItem(at: folder) }
-        let url = folder.appendingPathComponent("model.safetensors")
-        let buffers = tensors.map { FloatBuffer($0.values) }
-        try withExtendedLifetime(buffers) {
-            try SafetensorsWriter.write(zip(tensors, buffers).map { tensor, buffer in
-                .init(name: tensor.name, shape: tensor.shape, values: UnsafeBufferPointer(buffer.buffer))
-            }, to: url)
-        }
-        return try SafetensorsReader(url: url)
     }
 }

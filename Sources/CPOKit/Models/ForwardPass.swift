@@ -1,12 +1,35 @@
-/// The batch of a model's last training forward pass, which its backward pass differentiates.
+/// The batch of a model's last training forward pass, which its backward pass differentiates, and
+/// the LM head's outputs for it.
 struct ForwardPass {
     let batchSize: Int
     let length: Int
     let tokens: [Int32]
     let targets: [Int32]
+    /// The buffers the pass's LM head wrote; the next pass overwrites them.
+    let head: LanguageModelHead.Activations
     /// False once the backward pass has overwritten the logits with their gradient.
-    var logitsValid = true
+    fileprivate(set) var logitsValid = true
     var rows: Int { batchSize * length }
+
+    init(batchSize: Int, length: Int, tokens: [Int32], targets: [Int32], head: LanguageModelHead.Activations) {
+        (self.batchSize, self.length, self.tokens, self.targets, self.head) = (batchSize, length, tokens, targets, head)
+    }
+
+    /// −log p(target) per position, [B, T]; 0 where masked.
+    var nll: UnsafeBufferPointer<Float> { view(head.nll, width: 1) }
+
+    /// The logits, [B, T, V], until the backward pass overwrites them.
+    var logits: UnsafeBufferPointer<Float> {
+        precondition(logitsValid, "logits are gone: backward() overwrote them with their gradient")
+        return view(head.logits, width: head.vocabularySize)
+    }
+
+    /// The final hidden states (after the final norm), [B, T, C].
+    var hiddenStates: UnsafeBufferPointer<Float> { view(head.finalNorm, width: head.channels) }
+
+    private func view(_ buffer: FloatBuffer, width: Int) -> UnsafeBufferPointer<Float> {
+        UnsafeBufferPointer(start: buffer.pointer, count: rows * width)
+    }
 
     /// Throws unless `tokens` and `targets` ([B, T]; target −1 masks a position) fit a model of
     /// `vocabularySize` tokens and `maxPositions` positions, which config.json calls `positionsField`.
@@ -27,5 +50,24 @@ struct ForwardPass {
             throw ModelError.invalidBatch(input: "targets[\(i / length)][\(i % length)]",
                                          reason: "id \(targets[i]) is neither −1 (masked) nor inside the vocabulary 0..<\(vocabulary)")
         }
+    }
+}
+
+extension ForwardPass? {
+    /// The last pass, for what needs one to have run.
+    var ran: ForwardPass {
+        guard let self else { preconditionFailure("forward() has not run") }
+        return self
+    }
+
+    /// The last pass, for a backward pass with one loss weight per position to differentiate, which
+    /// runs once per forward pass: from here on its logits are their gradient.
+    mutating func startBackward(lossWeights: [Float]) -> ForwardPass {
+        precondition(lossWeights.count == self?.rows, "backward() needs one weight per position of the last forward pass")
+        var pass = ran
+        precondition(pass.logitsValid, "backward() has already run for this forward pass")
+        pass.logitsValid = false
+        self = pass
+        return pass
     }
 }

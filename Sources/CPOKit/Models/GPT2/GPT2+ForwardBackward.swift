@@ -3,12 +3,12 @@ extension GPT2 {
     /// Runs the model on `tokens` ([B, T] row-major) and scores `targets` ([B, T]; −1 masks a
     /// position). Afterwards `nll`, `logits` and `hiddenStates` describe this batch.
     public func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
-        try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length,
-                              vocabularySize: config.vocabularySize, maxPositions: config.maxPositions, positionsField: "n_positions")
+        try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length, vocabularySize: config.vocabularySize,
+                              maxPositions: config.maxPositions, positionsField: Self.positionsField)
         let rows = batchSize * length
         if (activations?.capacity ?? 0) < rows { activations = GPT2Activations(config: config, capacity: rows) }
         let a = activations!
-        pass = ForwardPass(batchSize: batchSize, length: length, tokens: tokens, targets: targets)
+        pass = ForwardPass(batchSize: batchSize, length: length, tokens: tokens, targets: targets, head: a.head)
         let k = Kernels(config: config, batchSize: batchSize, length: length)
         let w = weights
 
@@ -23,25 +23,15 @@ extension GPT2 {
             }
             residual = act.residualAfterMLP
         }
-        k.finalNorm.forward(out: a.finalNorm.pointer, mean: a.finalNormMean.pointer, rstd: a.finalNormRstd.pointer,
+        k.finalNorm.forward(out: a.head.finalNorm.pointer, mean: a.finalNormMean.pointer, rstd: a.finalNormRstd.pointer,
                             inp: residual.pointer, weight: w.finalNormWeight, bias: w.finalNormBias)
-        k.head.forward(out: a.logits.pointer, inp: a.finalNorm.pointer, weight: w.tokenEmbedding, bias: nil)
-        targets.withUnsafeBufferPointer {
-            k.crossEntropy.forward(nll: a.nll.pointer, logSumExp: a.logSumExp.pointer, logits: a.logits.pointer, targets: $0.baseAddress!)
-        }
+        k.head.forward(a.head, weight: w.tokenEmbedding, targets: targets)
     }
 
-    /// −log p(target) per position of the last forward pass, [B, T]; 0 where masked.
-    public var nll: UnsafeBufferPointer<Float> { view(\.nll, width: 1) }
-
-    /// The last forward pass's logits, [B, T, V]. The backward pass overwrites them.
-    public var logits: UnsafeBufferPointer<Float> {
-        precondition(pass?.logitsValid == true, "logits are gone: backward() overwrote them with their gradient")
-        return view(\.logits, width: config.vocabularySize)
-    }
-
-    /// The last forward pass's final hidden states (after the final LayerNorm), [B, T, C].
-    public var hiddenStates: UnsafeBufferPointer<Float> { view(\.finalNorm, width: config.channels) }
+    public var nll: UnsafeBufferPointer<Float> { pass.ran.nll }
+    public var logits: UnsafeBufferPointer<Float> { pass.ran.logits }
+    /// After the final LayerNorm.
+    public var hiddenStates: UnsafeBufferPointer<Float> { pass.ran.hiddenStates }
 
     /// Adds ∂L/∂θ to `gradients` for a loss L whose derivative by nll[b, t] is `lossWeights[b, t]`
     /// ([B, T]; ignored at masked positions). Overwrites the logits with their gradient.
@@ -50,24 +40,13 @@ extension GPT2 {
     /// the block's gradients are final, and starts summing them over the ranks while this pass
     /// goes on with the blocks below.
     public func backward(lossWeights: [Float], reduction: GradientReduction?) {
-        precondition(lossWeights.count == pass?.rows, "backward() needs one weight per position of the last forward pass")
-        lossWeights.withUnsafeBufferPointer { backward(lossWeights: $0.baseAddress!, reduction: reduction) }
-    }
-
-    private func backward(lossWeights: UnsafePointer<Float>, reduction: GradientReduction?) {
-        guard var pass, let a = activations else { preconditionFailure("forward() has not run") }
-        precondition(pass.logitsValid, "backward() has already run for this forward pass")
-        pass.logitsValid = false
-        self.pass = pass
+        let pass = self.pass.startBackward(lossWeights: lossWeights), a = activations!
         let k = Kernels(config: config, batchSize: pass.batchSize, length: pass.length)
         let w = weights, g = weightGradients
         let rows = pass.rows, c = config.channels
 
-        pass.targets.withUnsafeBufferPointer {
-            k.crossEntropy.backward(logits: a.logits.pointer, logSumExp: a.logSumExp.pointer, targets: $0.baseAddress!, weights: lossWeights)
-        }
-        k.head.backward(dinp: a.dNorm.pointer, dweight: g.tokenEmbedding, dbias: nil, dout: a.logits.pointer,
-                        inp: a.finalNorm.pointer, weight: w.tokenEmbedding)
+        k.head.backward(a.head, weight: w.tokenEmbedding, dweight: g.tokenEmbedding, dNorm: a.dNorm.pointer, targets: pass.targets,
+                        lossWeights: lossWeights)
         a.dResidual.pointer.update(repeating: 0, count: rows * c)
         k.finalNorm.backward(dinp: a.dResidual.pointer, dweight: g.finalNormWeight, dbias: g.finalNormBias, dout: a.dNorm.pointer,
                              inp: a.blocks.last?.residualAfterMLP.pointer ?? a.embedded.pointer,
@@ -93,8 +72,7 @@ extension GPT2 {
         let block: GPT2Block
         let attention: CausalAttention
         let finalNorm: LayerNorm
-        let head: Linear
-        let crossEntropy: SoftmaxCrossEntropy
+        let head: LanguageModelHead
 
         init(config: GPT2Config, batchSize: Int, length: Int) {
             let rows = batchSize * length, c = config.channels
@@ -103,13 +81,7 @@ extension GPT2 {
             attention = CausalAttention(batchSize: batchSize, length: length, heads: config.heads, keyValueHeads: config.heads,
                                         headSize: config.headSize)
             finalNorm = block.norm
-            head = Linear(rows: rows, inputs: c, outputs: config.vocabularySize, layout: .outputMajor)
-            crossEntropy = SoftmaxCrossEntropy(rows: rows, classes: config.vocabularySize)
+            head = LanguageModelHead(rows: rows, channels: c, vocabularySize: config.vocabularySize)
         }
-    }
-
-    private func view(_ buffer: KeyPath<GPT2Activations, FloatBuffer>, width: Int) -> UnsafeBufferPointer<Float> {
-        guard let pass, let a = activations else { preconditionFailure("forward() has not run") }
-        return UnsafeBufferPointer(start: a[keyPath: buffer].pointer, count: pass.rows * width)
     }
 }

@@ -14,6 +14,8 @@ public final class GPT2 {
     private(set) lazy var weightGradients = GPT2Tensors(layout: layout, layers: config.layers, buffer: gradients)
     var activations: GPT2Activations?
     var pass: ForwardPass?
+    /// The config.json field of `maxPositions`, which errors and preconditions name.
+    static let positionsField = "n_positions"
 
     /// A model with zero parameters, to be filled.
     init(validated config: GPT2Config) {

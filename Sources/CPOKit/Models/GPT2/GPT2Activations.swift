@@ -29,11 +29,9 @@ final class GPT2Activations {
     let capacity: Int
     let embedded: FloatBuffer
     let blocks: [Block]
-    let finalNorm: FloatBuffer, finalNormMean: FloatBuffer, finalNormRstd: FloatBuffer
-    /// Overwritten with their own gradient by the backward pass.
-    let logits: FloatBuffer
-    let logSumExp: FloatBuffer
-    let nll: FloatBuffer
+    let finalNormMean: FloatBuffer, finalNormRstd: FloatBuffer
+    /// The final LayerNorm's output and what the LM head makes of it.
+    let head: LanguageModelHead.Activations
 
     // Gradients of activations: the residual stream's, and scratch that every block reuses.
     let dResidual: FloatBuffer
@@ -47,9 +45,8 @@ final class GPT2Activations {
         let c = config.channels
         embedded = FloatBuffer(count: rows * c)
         blocks = (0..<config.layers).map { _ in Block(config: config, rows: rows) }
-        (finalNorm, finalNormMean, finalNormRstd) = (FloatBuffer(count: rows * c), FloatBuffer(count: rows), FloatBuffer(count: rows))
-        logits = FloatBuffer(count: rows * config.vocabularySize)
-        (logSumExp, nll) = (FloatBuffer(count: rows), FloatBuffer(count: rows))
+        (finalNormMean, finalNormRstd) = (FloatBuffer(count: rows), FloatBuffer(count: rows))
+        head = LanguageModelHead.Activations(channels: c, vocabularySize: config.vocabularySize, capacity: rows)
         (dResidual, dNorm, dAttention) = (FloatBuffer(count: rows * c), FloatBuffer(count: rows * c), FloatBuffer(count: rows * c))
         dQKV = FloatBuffer(count: rows * 3 * c)
         dMLP = FloatBuffer(count: rows * config.mlpChannels)

@@ -4,11 +4,11 @@ extension Llama {
     /// position). Afterwards `nll`, `logits` and `hiddenStates` describe this batch.
     public func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
         try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length, vocabularySize: config.vocabularySize,
-                              maxPositions: config.maxPositions, positionsField: "max_position_embeddings")
+                              maxPositions: config.maxPositions, positionsField: Self.positionsField)
         let rows = batchSize * length
         if (activations?.capacity ?? 0) < rows { activations = LlamaActivations(config: config, capacity: rows) }
         let a = activations!
-        pass = ForwardPass(batchSize: batchSize, length: length, tokens: tokens, targets: targets)
+        pass = ForwardPass(batchSize: batchSize, length: length, tokens: tokens, targets: targets, head: a.head)
         let k = Kernels(config: config, batchSize: batchSize, length: length)
         let w = weights
 
@@ -22,24 +22,14 @@ extension Llama {
             }
             residual = act.residualAfterMLP
         }
-        k.finalNorm.forward(out: a.finalNorm.pointer, rstd: a.finalNormRstd.pointer, inp: residual.pointer, weight: w.finalNorm)
-        k.head.forward(out: a.logits.pointer, inp: a.finalNorm.pointer, weight: w.head, bias: nil)
-        targets.withUnsafeBufferPointer {
-            k.crossEntropy.forward(nll: a.nll.pointer, logSumExp: a.logSumExp.pointer, logits: a.logits.pointer, targets: $0.baseAddress!)
-        }
+        k.finalNorm.forward(out: a.head.finalNorm.pointer, rstd: a.finalNormRstd.pointer, inp: residual.pointer, weight: w.finalNorm)
+        k.head.forward(a.head, weight: w.head, targets: targets)
     }
 
-    /// −log p(target) per position of the last forward pass, [B, T]; 0 where masked.
-    public var nll: UnsafeBufferPointer<Float> { view(\.nll, width: 1) }
-
-    /// The last forward pass's logits, [B, T, V]. The backward pass overwrites them.
-    public var logits: UnsafeBufferPointer<Float> {
-        precondition(pass?.logitsValid == true, "logits are gone: backward() overwrote them with their gradient")
-        return view(\.logits, width: config.vocabularySize)
-    }
-
-    /// The last forward pass's final hidden states (after the final RMSNorm), [B, T, C].
-    public var hiddenStates: UnsafeBufferPointer<Float> { view(\.finalNorm, width: config.hiddenSize) }
+    public var nll: UnsafeBufferPointer<Float> { pass.ran.nll }
+    public var logits: UnsafeBufferPointer<Float> { pass.ran.logits }
+    /// After the final RMSNorm.
+    public var hiddenStates: UnsafeBufferPointer<Float> { pass.ran.hiddenStates }
 
     /// Adds ∂L/∂θ to `gradients` for a loss L whose derivative by nll[b, t] is `lossWeights[b, t]`
     /// ([B, T]; ignored at masked positions). Overwrites the logits with their gradient. With a
@@ -48,22 +38,11 @@ extension Llama {
     /// Pass `reduction` on the step's last backward pass only: it hears of each layer as soon as
     /// the layer's gradients are final.
     public func backward(lossWeights: [Float], reduction: GradientReduction?) {
-        precondition(lossWeights.count == pass?.rows, "backward() needs one weight per position of the last forward pass")
-        lossWeights.withUnsafeBufferPointer { backward(lossWeights: $0.baseAddress!, reduction: reduction) }
-    }
-
-    private func backward(lossWeights: UnsafePointer<Float>, reduction: GradientReduction?) {
-        guard var pass, let a = activations else { preconditionFailure("forward() has not run") }
-        precondition(pass.logitsValid, "backward() has already run for this forward pass")
-        pass.logitsValid = false
-        self.pass = pass
+        let pass = self.pass.startBackward(lossWeights: lossWeights), a = activations!
         let k = Kernels(config: config, batchSize: pass.batchSize, length: pass.length)
         let w = weights, g = weightGradients, length = pass.length
 
-        pass.targets.withUnsafeBufferPointer {
-            k.crossEntropy.backward(logits: a.logits.pointer, logSumExp: a.logSumExp.pointer, targets: $0.baseAddress!, weights: lossWeights)
-        }
-        k.head.backward(dinp: a.dNorm.pointer, dweight: g.head, dbias: nil, dout: a.logits.pointer, inp: a.finalNorm.pointer, weight: w.head)
+        k.head.backward(a.head, weight: w.head, dweight: g.head, dNorm: a.dNorm.pointer, targets: pass.targets, lossWeights: lossWeights)
         a.dResidual.pointer.update(repeating: 0, count: pass.rows * config.hiddenSize)
         k.finalNorm.backward(dinp: a.dResidual.pointer, dweight: g.finalNorm, dout: a.dNorm.pointer,
                              inp: a.blocks.last?.residualAfterMLP.pointer ?? a.embedded.pointer, rstd: a.finalNormRstd.pointer, weight: w.finalNorm)
@@ -90,8 +69,7 @@ extension Llama {
         /// Per layer: layers may differ in their sliding window.
         let attention: [CausalAttention]
         let finalNorm: RMSNorm
-        let head: Linear
-        let crossEntropy: SoftmaxCrossEntropy
+        let head: LanguageModelHead
 
         init(config: LlamaConfig, batchSize: Int, length: Int) {
             let rows = batchSize * length
@@ -102,13 +80,7 @@ extension Llama {
                                 headSize: config.headSize, window: $0)
             }
             finalNorm = block.norm
-            head = Linear(rows: rows, inputs: config.hiddenSize, outputs: config.vocabularySize, layout: .outputMajor)
-            crossEntropy = SoftmaxCrossEntropy(rows: rows, classes: config.vocabularySize)
+            head = LanguageModelHead(rows: rows, channels: config.hiddenSize, vocabularySize: config.vocabularySize)
         }
-    }
-
-    private func view(_ buffer: KeyPath<LlamaActivations, FloatBuffer>, width: Int) -> UnsafeBufferPointer<Float> {
-        guard let pass, let a = activations else { preconditionFailure("forward() has not run") }
-        return UnsafeBufferPointer(start: a[keyPath: buffer].pointer, count: pass.rows * width)
     }
 }

@@ -17,6 +17,8 @@ public final class Llama {
     let rotaryTable: FloatBuffer
     var activations: LlamaActivations?
     var pass: ForwardPass?
+    /// The config.json field of `maxPositions`, which errors and preconditions name.
+    static let positionsField = "max_position_embeddings"
 
     /// A model with zero parameters, to be filled.
     init(zeroed config: LlamaConfig) {

@@ -30,11 +30,9 @@ final class LlamaActivations {
     let capacity: Int
     let embedded: FloatBuffer
     let blocks: [Block]
-    let finalNorm: FloatBuffer, finalNormRstd: FloatBuffer
-    /// Overwritten with their own gradient by the backward pass.
-    let logits: FloatBuffer
-    let logSumExp: FloatBuffer
-    let nll: FloatBuffer
+    let finalNormRstd: FloatBuffer
+    /// The final RMSNorm's output and what the LM head makes of it.
+    let head: LanguageModelHead.Activations
 
     // Gradients of activations: the residual stream's, and scratch that every block reuses.
     let dResidual: FloatBuffer
@@ -49,9 +47,8 @@ final class LlamaActivations {
         let c = config.hiddenSize, inner = config.intermediateSize
         embedded = FloatBuffer(count: rows * c)
         blocks = (0..<config.layers).map { _ in Block(config: config, rows: rows) }
-        (finalNorm, finalNormRstd) = (FloatBuffer(count: rows * c), FloatBuffer(count: rows))
-        logits = FloatBuffer(count: rows * config.vocabularySize)
-        (logSumExp, nll) = (FloatBuffer(count: rows), FloatBuffer(count: rows))
+        finalNormRstd = FloatBuffer(count: rows)
+        head = LanguageModelHead.Activations(channels: c, vocabularySize: config.vocabularySize, capacity: rows)
         (dResidual, dNorm) = (FloatBuffer(count: rows * c), FloatBuffer(count: rows * c))
         dQKV = FloatBuffer(count: rows * config.packedQKVWidth)
         dAttention = FloatBuffer(count: rows * config.heads * config.headSize)
