@@ -68,9 +68,15 @@ final class GPT2ConfigTests: XCTestCase {
         let gpt2 = try GPT2Config.preset("gpt2-124m", vocabularySize: 50257)
         XCTAssertEqual([gpt2.layers, gpt2.channels, gpt2.heads, gpt2.maxPositions], [12, 768, 12, 1024])
         XCTAssertEqual(GPT2Tensors.layout(gpt2).specs.reduce(0) { $0 + $1.count }, 124_439_808)
+        // The parameter counts of Hugging Face's gpt2-medium, gpt2-large and gpt2-xl.
+        for (name, parameters) in [("gpt2-355m", 354_823_168), ("gpt2-774m", 774_030_080), ("gpt2-1558m", 1_557_611_200)] {
+            XCTAssertEqual(GPT2Config.presetVocabularySize(name), 50257, name)
+            let config = try GPT2Config.preset(name, vocabularySize: 50257)
+            XCTAssertEqual(GPT2Tensors.layout(config).specs.reduce(0) { $0 + $1.count }, parameters, name)
+        }
         XCTAssertThrowsError(try GPT2Config.preset("huge", vocabularySize: 257)) { error in
-            XCTAssertEqual(error as? ModelError, .unknownPreset(name: "huge", allowed: ["tiny", "small", "gpt2-124m"]))
-            XCTAssertTrue(String(describing: error).contains("tiny, small, gpt2-124m"))
+            XCTAssertEqual(error as? ModelError, .unknownPreset(name: "huge", allowed: GPT2Config.presetNames))
+            XCTAssertTrue(String(describing: error).contains("tiny, small, gpt2-124m, gpt2-355m"))
         }
     }
 

@@ -13,7 +13,7 @@ extension GPT2: LanguageModel {
 extension GPT2Config: ModelConfig {
     public static let modelTypes = ["gpt2"]
 
-    public static func presetVocabularySize(_ name: String) -> Int { name == "gpt2-124m" ? 50257 : ByteTokenizer().vocabularySize }
+    public static func presetVocabularySize(_ name: String) -> Int { name.hasPrefix("gpt2-") ? 50257 : ByteTokenizer().vocabularySize }
 
     public init(configJSON data: Data, file: String?) throws {
         do { self = try JSONDecoder().decode(GPT2Config.self, from: data) } catch let error as ModelError {

@@ -44,16 +44,20 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         self.endOfTextID = endOfTextID ?? vocabularySize - 1
     }
 
-    public static let presetNames = ["tiny", "small", "gpt2-124m"]
+    public static let presetNames = ["tiny", "small", "gpt2-124m", "gpt2-355m", "gpt2-774m", "gpt2-1558m"]
 
-    /// `tiny` is for tests, `small` trains a synthetic task in minutes on two cores, `gpt2-124m`
-    /// is the original GPT-2 (use vocabulary size 50257 with its tokenizer).
+    /// `tiny` is for tests, `small` trains a synthetic task in minutes on two cores; `gpt2-124m`,
+    /// `gpt2-355m` (medium), `gpt2-774m` (large) and `gpt2-1558m` (XL, the paper's) are the released
+    /// GPT-2 shapes (use vocabulary size 50257 with their tokenizer).
     public static func preset(_ name: String, vocabularySize: Int) throws -> GPT2Config {
         let config: GPT2Config
         switch name {
         case "tiny": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 128, channels: 64, layers: 2, heads: 4)
         case "small": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 256, channels: 256, layers: 4, heads: 4)
         case "gpt2-124m": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 1024, channels: 768, layers: 12, heads: 12)
+        case "gpt2-355m": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 1024, channels: 1024, layers: 24, heads: 16)
+        case "gpt2-774m": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 1024, channels: 1280, layers: 36, heads: 20)
+        case "gpt2-1558m": config = GPT2Config(vocabularySize: vocabularySize, maxPositions: 1024, channels: 1600, layers: 48, heads: 25)
         default: throw ModelError.unknownPreset(name: name, allowed: presetNames)
         }
         try config.validate()
