@@ -12,6 +12,7 @@ struct BenchTrainCommand: ParsableCommand {
     @Option(help: "Sequences per step.") var batchSize = 4
     @Option(help: "Tokens per sequence.") var seqLen = 64
     @Option(help: "Timed steps (after one warm-up step); the median counts.") var steps = 5
+    @Option(help: "Block activations: none or blocks (recomputed in the backward pass), as in `cpo train --recompute`.") var recompute = "none"
     @OptionGroup var threadOptions: ThreadOptions
     @OptionGroup var output: BenchOutput
 
@@ -20,15 +21,18 @@ struct BenchTrainCommand: ParsableCommand {
         try threadOptions.apply()
         let config = try model.config()
         guard seqLen <= config.maxPositions else { throw ValidationError("--seq-len \(seqLen) exceeds the preset's \(config.maxPositions) positions") }
-        let r = try TrainStepBenchmark.run(config: config, batchSize: batchSize, length: seqLen, steps: steps)
+        guard let recomputation = ActivationRecomputation(rawValue: recompute) else {
+            throw ValidationError("--recompute must be none or blocks, not '\(recompute)'")
+        }
+        let r = try TrainStepBenchmark.run(config: config, batchSize: batchSize, length: seqLen, steps: steps, recomputation: recomputation)
         try output.emit([
-            "preset": model.preset, "batch_size": batchSize, "seq_len": seqLen, "steps": steps, "threads": r.threads,
+            "preset": model.preset, "recompute": recompute, "batch_size": batchSize, "seq_len": seqLen, "steps": steps, "threads": r.threads,
             "median_ms": r.medianMilliseconds, "forward_ms": r.forwardMilliseconds, "backward_ms": r.backwardMilliseconds,
             "optimizer_ms": r.optimizerMilliseconds, "tokens_per_s": r.tokensPerSecond, "gflop_per_step": r.flopsPerStep / 1e9,
             "gflops": r.gflops, "peak_gflops": r.peak.peak.gflops, "peak_fraction": r.shareOfPeak,
             "stolen_cpu_fraction": r.stolenShare.map { $0 as Any } ?? NSNull(),
         ], lines: [
-            "\(model.preset), batch \(batchSize) × \(seqLen) tokens, \(r.threads) threads, median of \(steps) steps:",
+            "\(model.preset), batch \(batchSize) × \(seqLen) tokens, \(r.threads) threads, recompute \(recompute), median of \(steps) steps:",
             String(format: "  %.0f ms/step, %.0f tokens/s, %.1f GFLOP/step", r.medianMilliseconds, r.tokensPerSecond, r.flopsPerStep / 1e9),
             String(format: "  phases (medians): forward %.0f ms, backward %.0f ms, AdamW %.0f ms",
                    r.forwardMilliseconds, r.backwardMilliseconds, r.optimizerMilliseconds),

@@ -62,6 +62,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Dtype of final/'s weights: f32, or bf16/f16 for export; checkpoints stay f32 (default f32).") var saveDtype: String?
     @Option(help: "Weights above this size are written as shards plus model.safetensors.index.json: bytes, or e.g. 500MB, 5GB (default 5GB).")
     var maxShardSize: String?
+    @Option(help: "Block activations: none (kept for the backward pass) or blocks (each block's output only; the backward pass recomputes the rest: bit-identical gradients, about one more forward pass) (default none).")
+    var recompute: String?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder: metrics.jsonl, checkpoint-STEP/, final/.") var out: String
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
@@ -107,6 +109,7 @@ struct TrainCommand: ParsableCommand {
         if let overlapAllreduce { options.overlapAllReduce = overlapAllreduce }
         if let saveDtype { options.saveDtype = saveDtype }
         if let maxShardSize { options.maxShardSize = maxShardSize }
+        if let recompute { options.recompute = recompute }
         try options.validate()
         return options
     }

@@ -21,8 +21,10 @@ public enum TrainStepBenchmark {
         public var shareOfPeak: Double { gflops / peak.peak.gflops }
     }
 
-    public static func run(config: any ModelConfig, batchSize: Int, length: Int, steps: Int = 5, seed: UInt64 = 0) throws -> Result {
+    public static func run(config: any ModelConfig, batchSize: Int, length: Int, steps: Int = 5, recomputation: ActivationRecomputation = .none,
+                           seed: UInt64 = 0) throws -> Result {
         let model = try config.randomModel(seed: seed)
+        model.recomputation = recomputation
         let optimizer = AdamW(layout: model.layout, beta1: 0.9, beta2: 0.95, weightDecay: 0.1)
         var random = CounterRandom(seed: seed, domain: .synthesis)
         let stream = (0...batchSize * length).map { _ in Int32(random.next() % UInt64(config.vocabularySize)) }

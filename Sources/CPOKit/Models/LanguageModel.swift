@@ -21,6 +21,9 @@ public protocol LanguageModel: AnyObject {
     /// buffer: the backward pass finishes them last to first (see `GradientReduction`).
     var blockParameterRanges: [Range<Int>] { get }
 
+    /// Which block activations the next forward pass keeps; changing it frees the current ones.
+    var recomputation: ActivationRecomputation { get set }
+
     func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws
     /// −log p(target) per position of the last forward pass, [B, T]; 0 where masked.
     var nll: UnsafeBufferPointer<Float> { get }

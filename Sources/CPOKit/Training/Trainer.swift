@@ -52,6 +52,9 @@ public final class Trainer {
             throw OptionError(option: "grad-accumulation", value: "\(options.gradAccumulation)",
                               allowed: "a divisor of each data group's share of the batch, \(options.batchSize / layout.groups)")
         }
+        model.recomputation = ActivationRecomputation(rawValue: options.recompute)!
+        // The reference only runs forward passes, which need no block's activations after the block.
+        reference?.recomputation = .blocks
         // Every replica starts from rank 0's weights, and proves it.
         for replica in [model, reference].compactMap({ $0 }) { try Self.synchronize(replica, over: communicator) }
         switch options.objective {

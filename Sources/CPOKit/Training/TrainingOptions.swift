@@ -60,6 +60,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var saveDtype = "f32"
     /// Weights above this size are written as shards with an index (bytes, or 5GB-style).
     public var maxShardSize = "5GB"
+    /// The policy's block activations: kept (none) or recomputed in the backward pass (blocks).
+    public var recompute = ActivationRecomputation.none.rawValue
 
     /// `final/`'s weights format; checkpoints take its shard size with F32.
     public func finalWeights() throws -> WeightsFormat { try WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize) }
@@ -76,6 +78,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case sampleFrom = "sample_from", temperature, topK = "top_k", topP = "top_p", maxNewTokens = "max_new_tokens"
         case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction", candidateShards = "candidate_shards"
         case overlapAllReduce = "overlap_allreduce", saveDtype = "save_dtype", maxShardSize = "max_shard_size"
+        case recompute
     }
 
     /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
@@ -124,6 +127,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check((0..<1).contains(pssFraction) && pssFraction > 0, "pss-fraction", pssFraction, "a number in (0, 1)")
         try check(candidateShards >= 1, "candidate-shards", candidateShards, "a whole number ≥ 1")
         try check(["auto", "on", "off"].contains(overlapAllReduce), "overlap-allreduce", overlapAllReduce, "auto, on or off")
+        try check(ActivationRecomputation(rawValue: recompute) != nil, "recompute", recompute, "none or blocks")
         _ = try finalWeights()
         try check(steps >= 1, "steps", steps, "a whole number ≥ 1")
         try check(batchSize >= 1, "batch-size", batchSize, "a whole number ≥ 1")

@@ -6,7 +6,9 @@ extension GPT2 {
         try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length, vocabularySize: config.vocabularySize,
                               maxPositions: config.maxPositions, positionsField: Self.positionsField)
         let rows = batchSize * length
-        if (activations?.capacity ?? 0) < rows { activations = GPT2Activations(config: config, capacity: rows) }
+        if (activations?.capacity ?? 0) < rows || activations?.recomputation != recomputation {
+            activations = GPT2Activations(config: config, capacity: rows, recomputation: recomputation)
+        }
         let a = activations!
         pass = ForwardPass(batchSize: batchSize, length: length, tokens: tokens, targets: targets, head: a.head)
         let k = Kernels(config: config, batchSize: batchSize, length: length)
@@ -17,11 +19,9 @@ extension GPT2 {
                                 positions: Embedding.Positions(table: w.positionEmbedding, position: { $0 % length }))
         }
         var residual = a.embedded
-        for (block, act) in zip(w.blocks, a.blocks) {
-            k.block.forward(block, act, input: residual.pointer) {
-                k.attention.forward(out: act.attention.pointer, logSumExp: act.attentionLogSumExp.pointer, qkv: act.qkv.pointer)
-            }
-            residual = act.residualAfterMLP
+        for layer in 0..<config.layers {
+            forwardBlock(layer, k, a, input: residual)
+            residual = a.blocks[layer].residualAfterMLP
         }
         k.finalNorm.forward(out: a.head.finalNorm.pointer, mean: a.finalNormMean.pointer, rstd: a.finalNormRstd.pointer,
                             inp: residual.pointer, weight: w.finalNormWeight, bias: w.finalNormBias)
@@ -54,6 +54,7 @@ extension GPT2 {
         for layer in (0..<config.layers).reversed() {
             let act = a.blocks[layer]
             let input = layer == 0 ? a.embedded : a.blocks[layer - 1].residualAfterMLP
+            if a.recomputation == .blocks { forwardBlock(layer, k, a, input: input) }
             k.block.backward(w.blocks[layer], g.blocks[layer], act, input: input.pointer, scratch: a) {
                 k.attention.backward(dqkv: a.dQKV.pointer, dout: a.dAttention.pointer, qkv: act.qkv.pointer, out: act.attention.pointer,
                                      logSumExp: act.attentionLogSumExp.pointer)
@@ -63,6 +64,14 @@ extension GPT2 {
         pass.tokens.withUnsafeBufferPointer {
             k.embedding.backward(dTokenTable: g.tokenEmbedding, positions: Embedding.Positions(table: g.positionEmbedding, position: { $0 % pass.length }),
                                  dout: a.dResidual.pointer, tokens: $0.baseAddress!)
+        }
+    }
+
+    /// Runs block `layer` on `input` into its activations.
+    private func forwardBlock(_ layer: Int, _ k: Kernels, _ a: GPT2Activations, input: FloatBuffer) {
+        let act = a.blocks[layer]
+        k.block.forward(weights.blocks[layer], act, input: input.pointer) {
+            k.attention.forward(out: act.attention.pointer, logSumExp: act.attentionLogSumExp.pointer, qkv: act.qkv.pointer)
         }
     }
 

@@ -13,6 +13,7 @@ public final class GPT2 {
     let weights: GPT2Tensors
     private(set) lazy var weightGradients = GPT2Tensors(layout: layout, layers: config.layers, buffer: gradients)
     var activations: GPT2Activations?
+    public var recomputation = ActivationRecomputation.none
     var pass: ForwardPass?
     /// The config.json field of `maxPositions`, which errors and preconditions name.
     static let positionsField = "n_positions"

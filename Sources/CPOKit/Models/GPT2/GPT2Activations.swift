@@ -11,7 +11,8 @@ final class GPT2Activations {
         let norm2: FloatBuffer, norm2Mean: FloatBuffer, norm2Rstd: FloatBuffer
         /// The MLP's hidden layer before and after GELU.
         let mlp: FloatBuffer, mlpActivated: FloatBuffer
-        let residualAfterMLP: FloatBuffer
+        /// The block's output, the next block's input: kept per layer even when the rest is recomputed.
+        var residualAfterMLP: FloatBuffer
 
         init(config: GPT2Config, rows: Int) {
             let c = config.channels, inner = config.mlpChannels
@@ -27,6 +28,7 @@ final class GPT2Activations {
     }
 
     let capacity: Int
+    let recomputation: ActivationRecomputation
     let embedded: FloatBuffer
     let blocks: [Block]
     let finalNormMean: FloatBuffer, finalNormRstd: FloatBuffer
@@ -40,11 +42,15 @@ final class GPT2Activations {
     let dAttention: FloatBuffer
     let dMLP: FloatBuffer
 
-    init(config: GPT2Config, capacity rows: Int) {
-        capacity = rows
+    init(config: GPT2Config, capacity rows: Int, recomputation: ActivationRecomputation) {
+        (capacity, self.recomputation) = (rows, recomputation)
         let c = config.channels
         embedded = FloatBuffer(count: rows * c)
-        blocks = (0..<config.layers).map { _ in Block(config: config, rows: rows) }
+        blocks = recomputation.blockActivations(layers: config.layers, make: { Block(config: config, rows: rows) }) {
+            var block = $0
+            block.residualAfterMLP = FloatBuffer(count: rows * c)
+            return block
+        }
         (finalNormMean, finalNormRstd) = (FloatBuffer(count: rows), FloatBuffer(count: rows))
         head = LanguageModelHead.Activations(channels: c, vocabularySize: config.vocabularySize, capacity: rows)
         (dResidual, dNorm, dAttention) = (FloatBuffer(count: rows * c), FloatBuffer(count: rows * c), FloatBuffer(count: rows * c))

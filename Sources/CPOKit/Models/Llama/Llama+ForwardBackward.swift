@@ -6,7 +6,9 @@ extension Llama {
         try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length, vocabularySize: config.vocabularySize,
                               maxPositions: config.maxPositions, positionsField: Self.positionsField)
         let rows = batchSize * length
-        if (activations?.capacity ?? 0) < rows { activations = LlamaActivations(config: config, capacity: rows) }
+        if (activations?.capacity ?? 0) < rows || activations?.recomputation != recomputation {
+            activations = LlamaActivations(config: config, capacity: rows, recomputation: recomputation)
+        }
         let a = activations!
         pass = ForwardPass(batchSize: batchSize, length: length, tokens: tokens, targets: targets, head: a.head)
         let k = Kernels(config: config, batchSize: batchSize, length: length)
@@ -16,11 +18,9 @@ extension Llama {
             k.embedding.forward(out: a.embedded.pointer, tokens: $0.baseAddress!, tokenTable: w.embedding, positions: nil)
         }
         var residual = a.embedded
-        for (layer, (block, act)) in zip(w.blocks, a.blocks).enumerated() {
-            k.block.forward(block, act, input: residual.pointer, rotaryTable: rotaryTable.pointer, position: { $0 % length }) {
-                k.attention[layer].forward(out: act.attention.pointer, logSumExp: act.attentionLogSumExp.pointer, qkv: act.qkv.pointer)
-            }
-            residual = act.residualAfterMLP
+        for layer in 0..<config.layers {
+            forwardBlock(layer, k, a, input: residual, length: length)
+            residual = a.blocks[layer].residualAfterMLP
         }
         k.finalNorm.forward(out: a.head.finalNorm.pointer, rstd: a.finalNormRstd.pointer, inp: residual.pointer, weight: w.finalNorm)
         k.head.forward(a.head, weight: w.head, targets: targets)
@@ -49,6 +49,7 @@ extension Llama {
         for layer in (0..<config.layers).reversed() {
             let act = a.blocks[layer]
             let input = layer == 0 ? a.embedded : a.blocks[layer - 1].residualAfterMLP
+            if a.recomputation == .blocks { forwardBlock(layer, k, a, input: input, length: length) }
             k.block.backward(w.blocks[layer], g.blocks[layer], act, input: input.pointer, scratch: a, rotaryTable: rotaryTable.pointer,
                              position: { $0 % length }) {
                 k.attention[layer].backward(dqkv: a.dQKV.pointer, dout: a.dAttention.pointer, qkv: act.qkv.pointer,
@@ -59,6 +60,14 @@ extension Llama {
         pass.tokens.withUnsafeBufferPointer {
             k.embedding.backward(dTokenTable: g.embedding, positions: nil, dout: a.dResidual.pointer, tokens: $0.baseAddress!,
                                  paddingToken: config.paddingTokenID.map(Int32.init))
+        }
+    }
+
+    /// Runs block `layer` on `input` into its activations; rows are positions of sequences of `length`.
+    private func forwardBlock(_ layer: Int, _ k: Kernels, _ a: LlamaActivations, input: FloatBuffer, length: Int) {
+        let act = a.blocks[layer]
+        k.block.forward(weights.blocks[layer], act, input: input.pointer, rotaryTable: rotaryTable.pointer, position: { $0 % length }) {
+            k.attention[layer].forward(out: act.attention.pointer, logSumExp: act.attentionLogSumExp.pointer, qkv: act.qkv.pointer)
         }
     }
 

@@ -16,6 +16,7 @@ public final class Llama {
     /// cos and sin of every position's rotary angles (`RotaryEmbedding.table`), [maxPositions, d].
     let rotaryTable: FloatBuffer
     var activations: LlamaActivations?
+    public var recomputation = ActivationRecomputation.none
     var pass: ForwardPass?
     /// The config.json field of `maxPositions`, which errors and preconditions name.
     static let positionsField = "max_position_embeddings"

@@ -12,7 +12,8 @@ final class LlamaActivations {
         let norm2: FloatBuffer, norm2Rstd: FloatBuffer
         /// gate_proj and up_proj outputs side by side, [rows, 2·I], and silu(gate) · up, [rows, I].
         let gateUp: FloatBuffer, activated: FloatBuffer
-        let residualAfterMLP: FloatBuffer
+        /// The block's output, the next block's input: kept per layer even when the rest is recomputed.
+        var residualAfterMLP: FloatBuffer
 
         init(config: LlamaConfig, rows: Int) {
             let c = config.hiddenSize, inner = config.intermediateSize
@@ -28,6 +29,7 @@ final class LlamaActivations {
     }
 
     let capacity: Int
+    let recomputation: ActivationRecomputation
     let embedded: FloatBuffer
     let blocks: [Block]
     let finalNormRstd: FloatBuffer
@@ -42,11 +44,15 @@ final class LlamaActivations {
     let dGateUp: FloatBuffer
     let dActivated: FloatBuffer
 
-    init(config: LlamaConfig, capacity rows: Int) {
-        capacity = rows
+    init(config: LlamaConfig, capacity rows: Int, recomputation: ActivationRecomputation) {
+        (capacity, self.recomputation) = (rows, recomputation)
         let c = config.hiddenSize, inner = config.intermediateSize
         embedded = FloatBuffer(count: rows * c)
-        blocks = (0..<config.layers).map { _ in Block(config: config, rows: rows) }
+        blocks = recomputation.blockActivations(layers: config.layers, make: { Block(config: config, rows: rows) }) {
+            var block = $0
+            block.residualAfterMLP = FloatBuffer(count: rows * c)
+            return block
+        }
         finalNormRstd = FloatBuffer(count: rows)
         head = LanguageModelHead.Activations(channels: c, vocabularySize: config.vocabularySize, capacity: rows)
         (dResidual, dNorm) = (FloatBuffer(count: rows * c), FloatBuffer(count: rows * c))
