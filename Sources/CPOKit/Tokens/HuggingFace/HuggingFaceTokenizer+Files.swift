@@ -101,8 +101,10 @@ extension HuggingFaceTokenizer {
     /// The model and its token strings by id. Vocabulary keys are compared as UTF-8 bytes, so
     /// canonically equivalent spellings stay distinct tokens, as in Hugging Face.
     private static func bytePairModel(_ json: TokenizerJSON, reader: ComponentReader) throws -> (BytePairModel, [String?]) {
-        for field in ["continuing_subword_prefix", "end_of_word_suffix", "dropout"] where !(json[field]?.isNull ?? true) {
-            throw reader.unsupported("model.\(field)", "\(json[field]!)")
+        // An empty prefix or suffix, as `tokenizers` writes for GPT-2, is none.
+        for field in ["continuing_subword_prefix", "end_of_word_suffix", "dropout"] {
+            guard let value = json[field], !value.isNull, value.string != "" else { continue }
+            throw reader.unsupported("model.\(field)", value.string ?? "a number")
         }
         guard case let .object(entries)? = json["vocab"] else { throw reader.malformed("model.vocab", "is not an object of token → id") }
         var idForToken: [[UInt8]: Int32] = [:]
@@ -125,18 +127,19 @@ extension HuggingFaceTokenizer {
         rules.reserveCapacity(merges.count)
         for (index, merge) in merges.enumerated() {
             let field = "model.merges[\(index)]"
-            let parts: [String]
+            // Split as bytes: a space followed by a combining mark is one Character.
+            let parts: [[UInt8]]
             if let line = merge.string {
-                parts = line.split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+                parts = Array(line.utf8).split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false).map(Array.init)
             } else {
-                parts = merge.array?.compactMap(\.string) ?? []
+                parts = merge.array?.compactMap(\.string).map { Array($0.utf8) } ?? []
                 guard parts.count == merge.array?.count else { throw reader.malformed(field, "is neither \"a b\" nor [\"a\", \"b\"]") }
             }
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
-                throw reader.malformed(field, "expected two tokens, found \(parts.count == 1 ? "'\(parts[0])'" : "\(parts)")")
+                throw reader.malformed(field, "expected two tokens, found \(parts.map { "'\(String(decoding: $0, as: UTF8.self))'" })")
             }
             do {
-                rules.append(try MergeRule.resolving(Array(parts[0].utf8), Array(parts[1].utf8), in: idForToken))
+                rules.append(try MergeRule.resolving(parts[0], parts[1], in: idForToken))
             } catch let error as MergeRule.MergeError {
                 throw reader.malformed(field, error.reason)
             }
