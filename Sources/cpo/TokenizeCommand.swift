@@ -31,8 +31,7 @@ struct TokenizeCommand: ParsableCommand {
         if let reason = tokenizer.textUnavailable { throw ValidationError("\(model!): \(reason)") }
         let lines: [String]
         if let text {
-            lines = [try TokenizationRecords.line(
-                String(decoding: try JSONSerialization.data(withJSONObject: ["text": text]), as: UTF8.self), tokenizer: tokenizer)]
+            lines = [try TokenizationRecords.line(forText: text, tokenizer: tokenizer)]
         } else {
             let contents: String
             do { contents = try String(contentsOfFile: input!, encoding: .utf8) } catch {

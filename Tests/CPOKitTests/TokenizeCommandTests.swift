@@ -38,6 +38,19 @@ final class TokenizeCommandTests: XCTestCase {
         }
     }
 
+    func testLinesKeepTheirFieldsAndEveryScalar() throws {
+        let tokenizer = try TokenizerFolder.load(from: TokenizerHuggingFaceTests.folder("bytelevel-llama3-style"))
+        let text = "a\u{FEFF}\u{FEFF}b"
+        let encoded = try TokenizerJSON.parse(Array(try TokenizationRecords.line(
+            "{\"keep\": [1, {\"x\": \"}\"}], \"text\": \"\(text)\"}", tokenizer: tokenizer).utf8))
+        XCTAssertEqual(encoded["keep"]?.array?.count, 2)
+        let ids = try XCTUnwrap(encoded["ids"]?.array?.compactMap(\.integer))
+        XCTAssertEqual(ids, tokenizer.encode(text).map(Int.init))
+        XCTAssertEqual(ids.count, 8, "a, then three byte tokens per U+FEFF, then b")
+        let decoded = try TokenizerJSON.parse(Array(try TokenizationRecords.line("{\"ids\": \(ids)}", tokenizer: tokenizer).utf8))
+        XCTAssertEqual(decoded["text"]?.string.map { Array($0.unicodeScalars) }, Array(text.unicodeScalars))
+    }
+
     func testTextOptionWritesOneLineToStandardOutput() throws {
         let result = try CPOCommand.run(["tokenize", "--tokenizer", TokenizerHuggingFaceTests.folder("sentencepiece-llama2-style").path,
                                          "--text", "hello"])

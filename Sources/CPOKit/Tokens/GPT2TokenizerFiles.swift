@@ -19,7 +19,7 @@ extension GPT2Tokenizer {
     /// compact and in id order, like the files this project ships.
     public func save(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let vocabulary = "{" + tokens.enumerated().map { "\(Self.jsonString($0.element)):\($0.offset)" }.joined(separator: ",") + "}"
+        let vocabulary = "{" + tokens.enumerated().map { "\(TokenizerJSON.literal($0.element)):\($0.offset)" }.joined(separator: ",") + "}"
         let merges = (["#version: 0.2"] + mergeRules.map { "\(tokens[Int($0.left)]) \(tokens[Int($0.right)])" })
             .joined(separator: "\n") + "\n"
         let endOfTextToken = tokens[Int(endOfText)]
@@ -103,21 +103,6 @@ extension GPT2Tokenizer {
         } catch {
             throw TokenizerError.unreadable(file: url.path, reason: "\(error)")
         }
-    }
-
-    /// A JSON string literal; written by hand because `vocab.json` must keep id order, which
-    /// `JSONSerialization` does not.
-    private static func jsonString(_ string: String) -> String {
-        var literal = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": literal += "\\\""
-            case "\\": literal += "\\\\"
-            case _ where scalar.value < 0x20: literal += String(format: "\\u%04x", scalar.value)
-            default: literal.unicodeScalars.append(scalar)
-            }
-        }
-        return literal + "\""
     }
 
     private static func json(_ object: [String: Any]) throws -> Data {

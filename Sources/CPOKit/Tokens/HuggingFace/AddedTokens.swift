@@ -28,6 +28,9 @@ struct AddedTokenMatcher: Sendable {
 
     /// Patterns by first scalar, longest first.
     private let patternsByFirstScalar: [UInt32: [Pattern]]
+    /// The UTF-8 lead bytes patterns begin with: most text has none of them, and is then passed on
+    /// without a scan by scalar.
+    private let isFirstByte: [Bool]
 
     init(_ tokens: [AddedToken], normalizer: (any Normalizer)?) {
         var patterns: [UInt32: [Pattern]] = [:]
@@ -38,12 +41,13 @@ struct AddedTokenMatcher: Sendable {
             patterns[first.value, default: []].append(Pattern(scalars: scalars, token: token))
         }
         patternsByFirstScalar = patterns.mapValues { $0.sorted { $0.scalars.count > $1.scalars.count } }
+        var isFirstByte = [Bool](repeating: false, count: 256)
+        for scalar in patterns.keys { isFirstByte[Int(String(Unicode.Scalar(scalar)!).utf8.first!)] = true }
+        self.isFirstByte = isFirstByte
     }
 
-    var isEmpty: Bool { patternsByFirstScalar.isEmpty }
-
     func split(_ piece: PreToken) -> [TextSegment] {
-        guard !isEmpty else { return piece.text.isEmpty ? [] : [.text(piece)] }
+        guard piece.text.utf8.contains(where: { isFirstByte[Int($0)] }) else { return piece.text.isEmpty ? [] : [.text(piece)] }
         let scalars = Array(piece.text.unicodeScalars)
         var segments: [TextSegment] = []
         var textStart = 0

@@ -183,3 +183,22 @@ indirect enum TokenizerJSON: Sendable {
         }
     }
 }
+
+extension TokenizerJSON {
+    /// `string` as a JSON string literal, its scalars as they are (only quotes, backslashes and
+    /// control characters escaped). Written by hand where `JSONSerialization` would not do: it
+    /// cannot keep `vocab.json`'s id order, and it is slow on long lines of ids.
+    static func literal(_ string: String) -> String {
+        var literal = "\""
+        for scalar in string.unicodeScalars {
+            switch scalar {
+            case "\"": literal += "\\\""
+            case "\\": literal += "\\\\"
+            case "\n": literal += "\\n"
+            case _ where scalar.value < 0x20: literal += "\\u00" + (scalar.value < 0x10 ? "0" : "") + String(scalar.value, radix: 16)
+            default: literal.unicodeScalars.append(scalar)
+            }
+        }
+        return literal + "\""
+    }
+}
