@@ -55,18 +55,14 @@ struct LiteralPattern: SplitPattern {
     }
 }
 
-/// `{"Regex": …}`: the two split patterns every ByteLevel tokenizer uses are matched by hand
-/// (several times faster than a regex engine, and exact where ICU's `\s` differs from
-/// Oniguruma's); any other pattern goes to NSRegularExpression.
+/// `{"Regex": …}`: GPT-2's split pattern (also ByteLevel's own) goes to `GPT2PreTokenizer`, which
+/// is faster than a regex engine and exact where ICU's `\s` differs from Oniguruma's (U+000B,
+/// U+0085); any other pattern, Llama 3's included, goes to NSRegularExpression.
 enum RegexPattern {
     static let gpt2 = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
-    static let llama3 = #"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\r\n\p{L}\p{N}]?\p{L}+|\p{N}{1,3}| ?[^\s\p{L}\p{N}]+[\r\n]*|\s*[\r\n]+|\s+(?!\S)|\s+"#
 
     static func make(_ pattern: String) throws -> any SplitPattern {
-        switch Array(pattern.utf8) {
-        case Array(gpt2.utf8): return GPT2SplitPattern()
-        default: return try RegularExpressionPattern(pattern)
-        }
+        Array(pattern.utf8) == Array(gpt2.utf8) ? GPT2SplitPattern() : try RegularExpressionPattern(pattern)
     }
 }
 
