@@ -11,5 +11,5 @@ struct CPO: ParsableCommand {
             a Hugging Face GPT-2 folder that later commands take as --model DIR.
             """,
         subcommands: [TrainCommand.self, GenerateCommand.self, ScoreCommand.self, DataCommand.self, BenchCommand.self,
-                      EvalCommand.self, EnsembleCommand.self, SweepAlphaCommand.self, ReportCommand.self])
+                      EvalCommand.self, EnsembleCommand.self, SweepAlphaCommand.self, TokenizeCommand.self, ReportCommand.self])
 }

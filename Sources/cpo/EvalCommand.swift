@@ -20,12 +20,13 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var evaluation: EvaluationArguments
     @OptionGroup var judge: JudgeArguments
     @Option(help: "Output folder: evaluation.jsonl and summary.json.") var out: String
+    @OptionGroup var tokenizerOption: TokenizerOption
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
         try WorldJob.run { communicator in
             try threadOptions.apply()
-            let (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: self.model))
+            let (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: self.model), tokenizer: tokenizerOption.resolve())
             let examples = try evaluation.examples(tokenizer: tokenizer)
             let judge = communicator.rank == 0 ? try self.judge.make(batchSize: evaluation.batchSize) : nil
             if let result = try Evaluation.run(model: model, tokenizer: tokenizer, examples: examples, judge: judge,

@@ -24,6 +24,7 @@ struct GenerateCommand: ParsableCommand {
     @Option(help: "Sample only from the smallest set of tokens with probability ≥ p; 1 keeps all.") var topP: Float = 1
     @Option(help: "Seed for sampling.") var seed: UInt64 = 1234
     @Option(help: "Prompts decoded together as one batch.") var batchSize = 16
+    @OptionGroup var tokenizerOption: TokenizerOption
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
@@ -33,13 +34,13 @@ struct GenerateCommand: ParsableCommand {
 
     func run() throws {
         try threadOptions.apply()
-        let (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: self.model))
+        let (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: self.model), tokenizer: tokenizerOption.resolve())
         let options = SamplingOptions(greedy: greedy, temperature: temperature, topK: topK, topP: topP, maxNewTokens: maxNewTokens, seed: seed)
         try options.validate()
         let prompts: [(text: String, ids: [Int32])]
         if let prompt {
             if let reason = tokenizer.textUnavailable { throw DataError.invalidSetting(name: "prompt", reason: "is text, but \(reason); use --input with prompt_ids") }
-            prompts = [(prompt, tokenizer.encode(prompt))]
+            prompts = [(prompt, tokenizer.encodePrompt(prompt))]
         } else {
             prompts = try InstructionFile.load(URL(fileURLWithPath: input!), tokenizer: tokenizer).map { example in
                 (example.text.map { PromptTemplate.render(instruction: $0.instruction, context: $0.context) } ?? tokenizer.decode(example.promptIDs),

@@ -17,12 +17,13 @@ struct ScoreCommand: ParsableCommand {
     @Option(help: "JSONL file of prompt/response pairs.") var input: String
     @Option(help: "Output JSONL file.") var output: String
     @Option(help: "Sequences per forward pass.") var batchSize = 16
+    @OptionGroup var tokenizerOption: TokenizerOption
     @OptionGroup var threadOptions: ThreadOptions
 
     func run() throws {
         guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         try threadOptions.apply()
-        let (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: self.model))
+        let (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: self.model), tokenizer: tokenizerOption.resolve())
         let inputURL = URL(fileURLWithPath: input)
         let examples = try InstructionFile.load(inputURL, tokenizer: tokenizer)
         let scores: [SequenceScore]

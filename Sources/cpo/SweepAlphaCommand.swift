@@ -19,6 +19,7 @@ struct SweepAlphaCommand: ParsableCommand {
     @OptionGroup var evaluation: EvaluationArguments
     @OptionGroup var judge: JudgeArguments
     @Option(help: "Output folder.") var out: String
+    @OptionGroup var tokenizerOption: TokenizerOption
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
@@ -38,7 +39,7 @@ struct SweepAlphaCommand: ParsableCommand {
         let alphas = try parsedAlphas()
         try WorldJob.run { communicator in
             try threadOptions.apply()
-            let ensemble = try WeightEnsemble(mle: URL(fileURLWithPath: mle), cpo: URL(fileURLWithPath: cpo))
+            let ensemble = try WeightEnsemble(mle: URL(fileURLWithPath: mle), cpo: URL(fileURLWithPath: cpo), tokenizer: tokenizerOption.resolve())
             let examples = try evaluation.examples(tokenizer: ensemble.tokenizer)
             let judge = communicator.rank == 0 ? try self.judge.make(batchSize: evaluation.batchSize) : nil
             let summary = try AlphaSweep.run(

@@ -23,7 +23,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Objective: mle, cpo, dpo or pss (default mle).") var objective: String?
     @Option(help: "Start from this model folder (config.json, model.safetensors, tokenizer).") var model: String?
     @Option(help: "Start from random weights of a preset: \(ModelRegistry.presetNames.joined(separator: ", ")).") var preset: String?
-    @Option(help: "Tokenizer: 'byte' or a folder with vocab.json + merges.txt (default: the model's; byte with --preset).")
+    @Option(help: "Tokenizer: 'byte', or a folder with tokenizer.json (and tokenizer_config.json) or vocab.json + merges.txt (default: the model's; byte with --preset).")
     var tokenizer: String?
     @Option(help: "Training data: JSONL (instruction/context/response or prompt/response) or plain text.") var data: String?
     @Option(help: "Train on a built-in task instead of --data: \(SyntheticTasks.names.joined(separator: ", ")).") var task: String?

@@ -198,7 +198,7 @@ final class CheckpointFolderTests: XCTestCase {
             var vocabularySize: Int { 1 }
             var endOfText: Int32 { 0 }
             func encode(_ text: String) -> [Int32] { [] }
-            func decode(_ ids: [Int32]) -> String { "" }
+            func decode(_ ids: [Int32], keepingSpecialTokens: Bool) -> String { "" }
             func save(to folder: URL) throws { throw Failure() }
         }
         let (previous, previousParameters) = try writeCheckpoint(step: 3)

@@ -74,7 +74,7 @@ final class ModelFolderWithoutTokenizerTests: XCTestCase {
         for arguments in [["score", "--input", path("text.jsonl"), "--output", path("out.jsonl")], ["generate", "--prompt", "hi"]] {
             let result = try CPOCommand.run(arguments + ["--model", path("model")])
             XCTAssertNotEqual(result.status, 0, result.output)
-            XCTAssertTrue(result.output.contains("vocab.json and merges.txt"), result.output)
+            XCTAssertTrue(result.output.contains("tokenizer.json, vocab.json and merges.txt"), result.output)
             XCTAssertFalse(result.output.contains("Usage:"), result.output)
         }
     }

@@ -19,11 +19,12 @@ public struct InstructionExample: Sendable, Equatable {
         self.line = line
     }
 
-    /// Renders `text` with `PromptTemplate` and appends end-of-text to the response and each negative.
+    /// Renders `text` with `PromptTemplate` (after the tokenizer's BOS, when it has one) and appends
+    /// end-of-text to the response and each negative.
     public init(text: InstructionText, line: Int, tokenizer: some Tokenizer) {
         let endOfText = tokenizer.endOfText
         self.init(
-            promptIDs: tokenizer.encode(PromptTemplate.render(instruction: text.instruction, context: text.context)),
+            promptIDs: tokenizer.encodePrompt(PromptTemplate.render(instruction: text.instruction, context: text.context)),
             responseIDs: tokenizer.encode(text.response) + [endOfText],
             negativeIDs: text.negatives.map { tokenizer.encode($0) + [endOfText] },
             text: text, line: line)

@@ -40,7 +40,8 @@ public struct PackedText: Sendable {
         let documents = text.components(separatedBy: Self.documentSeparator)
             .map { $0.trimmingCharacters(in: .newlines) }
             .filter { !$0.allSatisfy(\.isWhitespace) }
-        let tokens = documents.flatMap { tokenizer.encode($0) + [endOfText] }
+        // Each document starts as a prompt would (BOS for Llama-family tokenizers).
+        let tokens = documents.flatMap { tokenizer.encodePrompt($0) + [endOfText] }
         guard tokens.count >= windowLength + 1 else {
             throw DataError.textTooShort(file: file, tokens: tokens.count, needed: windowLength + 1)
         }

@@ -6,7 +6,7 @@ import Foundation
 public struct WeightEnsemble {
     public let mle: any LanguageModel
     public let cpo: any LanguageModel
-    /// The MLE folder's tokenizer; the CPO folder's is checked to be the same.
+    /// `tokenizer` when given, else the MLE folder's, which the CPO folder's is checked to equal.
     public let tokenizer: any Tokenizer
     public let mleFolder: URL
     public let cpoFolder: URL
@@ -14,15 +14,15 @@ public struct WeightEnsemble {
     public static let allowedAlphas = "a number in [0, 1] (1 is the MLE model, 0 the CPO model)"
 
     /// Loads both folders after checking that they can be mixed: equal configs, the same tensors
-    /// with the same shapes, the same tokenizer.
-    public init(mle mleFolder: URL, cpo cpoFolder: URL) throws {
+    /// with the same shapes, the same tokenizer (unless `tokenizer` replaces both).
+    public init(mle mleFolder: URL, cpo cpoFolder: URL, tokenizer replacement: (any Tokenizer)? = nil) throws {
         self.mleFolder = mleFolder
         self.cpoFolder = cpoFolder
         let configs = try [mleFolder, cpoFolder].map { try ModelRegistry.loadConfig(from: $0.appendingPathComponent(CheckpointFolder.configFile)) }
         try Self.compare(configs[0], configs[1], mleFolder, cpoFolder)
         // With equal configs both folders load into one layout: loading checks every tensor's shape.
-        let loaded = try [mleFolder, cpoFolder].map { try ModelFolder.load($0) }
-        try Self.compare(loaded[0].tokenizer, loaded[1].tokenizer, mleFolder, cpoFolder)
+        let loaded = try [mleFolder, cpoFolder].map { try ModelFolder.load($0, tokenizer: replacement) }
+        if replacement == nil { try Self.compare(loaded[0].tokenizer, loaded[1].tokenizer, mleFolder, cpoFolder) }
         (mle, tokenizer) = loaded[0]
         cpo = loaded[1].model
     }
@@ -79,7 +79,7 @@ public struct WeightEnsemble {
             reason = "\(type(of: mle)) and \(type(of: cpo))"
         } else if mle.vocabularySize != cpo.vocabularySize || mle.endOfText != cpo.endOfText {
             reason = "\(mle.vocabularySize) and \(cpo.vocabularySize) tokens, end-of-text \(mle.endOfText) and \(cpo.endOfText)"
-        } else if let file = [GPT2Tokenizer.vocabularyFileName, GPT2Tokenizer.mergesFileName].first(where: { name in
+        } else if let file = [HuggingFaceTokenizer.fileName, GPT2Tokenizer.vocabularyFileName, GPT2Tokenizer.mergesFileName].first(where: { name in
             (try? Data(contentsOf: mleFolder.appendingPathComponent(name))) != (try? Data(contentsOf: cpoFolder.appendingPathComponent(name)))
         }) {
             reason = "\(file) differs"

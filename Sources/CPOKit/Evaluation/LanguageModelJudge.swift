@@ -52,7 +52,7 @@ public struct LanguageModelJudge: Judge {
                 prompt = example.promptIDs
                 texts = [generationIDs[i], example.referenceIDs].map { Self.withoutFinal(endOfText, $0) + [endOfText] }
             } else {
-                prompt = tokenizer.encode(example.prompt)
+                prompt = tokenizer.encodePrompt(example.prompt)
                 texts = [generations[i], example.reference].map { tokenizer.encode($0) + [endOfText] }
             }
             guard !prompt.isEmpty else {

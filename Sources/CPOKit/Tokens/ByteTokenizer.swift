@@ -13,8 +13,16 @@ public struct ByteTokenizer: Tokenizer {
 
     public func encode(_ text: String) -> [Int32] { text.utf8.map { Int32($0) } }
 
-    public func decode(_ ids: [Int32]) -> String {
-        String(decoding: ids.filter { (0..<256).contains($0) }.map { UInt8($0) }, as: UTF8.self)
+    public func decode(_ ids: [Int32], keepingSpecialTokens: Bool) -> String {
+        var bytes: [UInt8] = []
+        for id in ids {
+            if (0..<256).contains(id) {
+                bytes.append(UInt8(id))
+            } else if id == endOfText && keepingSpecialTokens {
+                bytes += GPT2Tokenizer.endOfTextToken.utf8
+            }
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 
     public func save(to folder: URL) throws {

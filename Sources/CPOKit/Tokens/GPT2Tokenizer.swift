@@ -39,10 +39,9 @@ public struct GPT2Tokenizer: Tokenizer {
         return ids
     }
 
-    /// The end-of-text id and ids outside the vocabulary decode to nothing, as in `ByteTokenizer`.
-    public func decode(_ ids: [Int32]) -> String {
+    public func decode(_ ids: [Int32], keepingSpecialTokens: Bool) -> String {
         var bytes: [UInt8] = []
-        for id in ids where id != endOfText && bytesForToken.indices.contains(Int(id)) {
+        for id in ids where (keepingSpecialTokens || id != endOfText) && bytesForToken.indices.contains(Int(id)) {
             bytes += bytesForToken[Int(id)]
         }
         return String(decoding: bytes, as: UTF8.self)

@@ -19,7 +19,7 @@ extension GPT2Tokenizer {
     /// compact and in id order, like the files this project ships.
     public func save(to folder: URL) throws {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let vocabulary = "{" + tokens.enumerated().map { "\(Self.jsonString($0.element)):\($0.offset)" }.joined(separator: ",") + "}"
+        let vocabulary = "{" + tokens.enumerated().map { "\(TokenizerJSON.literal($0.element)):\($0.offset)" }.joined(separator: ",") + "}"
         let merges = (["#version: 0.2"] + mergeRules.map { "\(tokens[Int($0.left)]) \(tokens[Int($0.right)])" })
             .joined(separator: "\n") + "\n"
         let endOfTextToken = tokens[Int(endOfText)]
@@ -67,7 +67,7 @@ extension GPT2Tokenizer {
     static func readMerges(_ url: URL, tokens: [String]) throws -> [MergeRule] {
         let file = url.path
         let data = try readFile(url)
-        let idForToken = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { ($0.element, Int32($0.offset)) })
+        let idForToken = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { (Array($0.element.utf8), Int32($0.offset)) })
         var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
         if lines.last?.isEmpty == true { lines.removeLast() }
 
@@ -82,16 +82,14 @@ extension GPT2Tokenizer {
             }
 
             let parts = line.split(separator: UInt8(ascii: " "), omittingEmptySubsequences: false)
-                .map { String(decoding: $0, as: UTF8.self) }
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw malformed("expected two tokens separated by one space, found '\(String(decoding: line, as: UTF8.self))'")
             }
-            guard let left = idForToken[parts[0]] else { throw malformed("'\(parts[0])' is not in the vocabulary") }
-            guard let right = idForToken[parts[1]] else { throw malformed("'\(parts[1])' is not in the vocabulary") }
-            guard let merged = idForToken[parts[0] + parts[1]] else {
-                throw malformed("the merged token '\(parts[0] + parts[1])' is not in the vocabulary")
+            do {
+                rules.append(try MergeRule.resolving(Array(parts[0]), Array(parts[1]), in: idForToken))
+            } catch let error as MergeRule.MergeError {
+                throw malformed(error.reason)
             }
-            rules.append(MergeRule(left: left, right: right, merged: merged))
         }
         return rules
     }
@@ -105,21 +103,6 @@ extension GPT2Tokenizer {
         } catch {
             throw TokenizerError.unreadable(file: url.path, reason: "\(error)")
         }
-    }
-
-    /// A JSON string literal; written by hand because `vocab.json` must keep id order, which
-    /// `JSONSerialization` does not.
-    private static func jsonString(_ string: String) -> String {
-        var literal = "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": literal += "\\\""
-            case "\\": literal += "\\\\"
-            case _ where scalar.value < 0x20: literal += String(format: "\\u%04x", scalar.value)
-            default: literal.unicodeScalars.append(scalar)
-            }
-        }
-        return literal + "\""
     }
 
     private static func json(_ object: [String: Any]) throws -> Data {

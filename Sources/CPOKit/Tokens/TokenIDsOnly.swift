@@ -18,8 +18,8 @@ public struct TokenIDsOnly: Tokenizer {
     /// Never called on a path that checks `textUnavailable`; yields no ids rather than wrong ones.
     public func encode(_ text: String) -> [Int32] { [] }
     /// Ids as text, `[12 7 3]`, so a generation from ids can still be shown.
-    public func decode(_ ids: [Int32]) -> String {
-        "[" + ids.filter { $0 != endOfText }.map(String.init).joined(separator: " ") + "]"
+    public func decode(_ ids: [Int32], keepingSpecialTokens: Bool) -> String {
+        "[" + ids.filter { keepingSpecialTokens || $0 != endOfText }.map(String.init).joined(separator: " ") + "]"
     }
     /// Writes nothing: the folder it came from had no tokenizer either.
     public func save(to folder: URL) throws {}

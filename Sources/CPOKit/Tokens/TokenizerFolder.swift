@@ -7,25 +7,25 @@ public enum TokenizerFolder {
     /// The config key naming this project's own tokenizer kinds, which Hugging Face ignores.
     public static let kindKey = "cpo_tokenizer"
 
-    /// A byte tokenizer when `tokenizer_config.json` says `"cpo_tokenizer": "byte"`, otherwise GPT-2
-    /// BPE from `vocab.json` and `merges.txt`.
+    /// The first the folder has: Hugging Face's `tokenizer.json` (with `tokenizer_config.json`),
+    /// GPT-2 BPE from `vocab.json` and `merges.txt`, or a byte tokenizer when
+    /// `tokenizer_config.json` says `"cpo_tokenizer": "byte"`.
     public static func load(from folder: URL) throws -> any Tokenizer {
         var isFolder: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isFolder), isFolder.boolValue else {
             throw TokenizerError.unreadable(file: folder.path, reason: "no such folder")
         }
+        func has(_ name: String) -> Bool { FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) }
+        if has(HuggingFaceTokenizer.fileName) { return try HuggingFaceTokenizer(folder: folder) }
+        if has(GPT2Tokenizer.vocabularyFileName) || has(GPT2Tokenizer.mergesFileName) { return try GPT2Tokenizer(folder: folder) }
         let configURL = folder.appendingPathComponent(configFileName)
-        if FileManager.default.fileExists(atPath: configURL.path), let kind = try kind(in: configURL) {
+        if has(configFileName), let kind = try kind(in: configURL) {
             guard kind == ByteTokenizer.kind else {
                 throw TokenizerError.malformedConfig(file: configURL.path, reason: "unknown \(kindKey) '\(kind)'")
             }
             return ByteTokenizer()
         }
-        let hasBPEFiles = [GPT2Tokenizer.vocabularyFileName, GPT2Tokenizer.mergesFileName].contains {
-            FileManager.default.fileExists(atPath: folder.appendingPathComponent($0).path)
-        }
-        guard hasBPEFiles else { throw TokenizerError.notATokenizerFolder(folder: folder.path) }
-        return try GPT2Tokenizer(folder: folder)
+        throw TokenizerError.notATokenizerFolder(folder: folder.path)
     }
 
     /// The CLI's `--tokenizer byte|DIR`: the word `byte` means the byte tokenizer, anything else is a
