@@ -5,27 +5,7 @@
 /// alternatives are tried in the pattern's order, as a backtracking regex engine would.
 enum GPT2PreTokenizer {
     /// Byte ranges into `text.utf8`, one per piece, covering it in order.
-    static func pieces(of text: String) -> [Range<Int>] {
-        let scalars = Array(text.unicodeScalars)
-        let classes = scalars.map(ScalarClass.init)
-        var byteOffsets: [Int] = []
-        byteOffsets.reserveCapacity(scalars.count + 1)
-        var offset = 0
-        for scalar in scalars {
-            byteOffsets.append(offset)
-            offset += UTF8.width(scalar)
-        }
-        byteOffsets.append(offset)
-
-        var pieces: [Range<Int>] = []
-        var start = 0
-        while start < scalars.count {
-            let end = pieceEnd(from: start, scalars: scalars, classes: classes)
-            pieces.append(byteOffsets[start]..<byteOffsets[end])
-            start = end
-        }
-        return pieces
-    }
+    static func pieces(of text: String) -> [Range<Int>] { ScalarPieces.pieces(of: text, pieceEnd: pieceEnd) }
 
     /// Where the piece that begins at scalar `start` ends (exclusive).
     private static func pieceEnd(from start: Int, scalars: [Unicode.Scalar], classes: [ScalarClass]) -> Int {
@@ -61,36 +41,6 @@ enum GPT2PreTokenizer {
             default: return nil
             }
         default: return nil
-        }
-    }
-}
-
-/// The classes the split pattern distinguishes: `\p{L}`, `\p{N}`, `\s` (Unicode White_Space) and
-/// everything else.
-private enum ScalarClass: UInt8 {
-    case letter, number, whitespace, other
-
-    init(_ scalar: Unicode.Scalar) {
-        if scalar.isASCII {
-            self = Self.asciiClasses[Int(scalar.value)]
-        } else {
-            self = Self.classify(scalar)
-        }
-    }
-
-    /// Most text is ASCII; a table skips the Unicode property lookup for it.
-    private static let asciiClasses: [ScalarClass] = (0..<128).map { classify(Unicode.Scalar(UInt8($0))) }
-
-    private static func classify(_ scalar: Unicode.Scalar) -> ScalarClass {
-        let properties = scalar.properties
-        if properties.isWhitespace { return .whitespace }
-        switch properties.generalCategory {
-        case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter:
-            return .letter
-        case .decimalNumber, .letterNumber, .otherNumber:
-            return .number
-        default:
-            return .other
         }
     }
 }

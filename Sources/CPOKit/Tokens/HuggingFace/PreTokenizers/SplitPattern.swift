@@ -55,14 +55,18 @@ struct LiteralPattern: SplitPattern {
     }
 }
 
-/// `{"Regex": …}`: GPT-2's split pattern (also ByteLevel's own) goes to `GPT2PreTokenizer`, which
-/// is faster than a regex engine and exact where ICU's `\s` differs from Oniguruma's (U+000B,
-/// U+0085); any other pattern, Llama 3's included, goes to NSRegularExpression.
+/// `{"Regex": …}`: GPT-2's split pattern (also ByteLevel's own) goes to `GPT2PreTokenizer` and
+/// Llama 3's to `Llama3SplitPattern`, which are faster than a regex engine and take `\s` as Unicode's
+/// White_Space, as Oniguruma does; any other pattern goes to NSRegularExpression.
 enum RegexPattern {
     static let gpt2 = #"'s|'t|'re|'ve|'m|'ll|'d| ?\p{L}+| ?\p{N}+| ?[^\s\p{L}\p{N}]+|\s+(?!\S)|\s+"#
 
     static func make(_ pattern: String) throws -> any SplitPattern {
-        Array(pattern.utf8) == Array(gpt2.utf8) ? GPT2SplitPattern() : try RegularExpressionPattern(pattern)
+        switch Array(pattern.utf8) {
+        case Array(gpt2.utf8): return GPT2SplitPattern()
+        case Array(Llama3SplitPattern.pattern.utf8): return Llama3SplitPattern()
+        default: return try RegularExpressionPattern(pattern)
+        }
     }
 }
 
