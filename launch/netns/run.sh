@@ -80,6 +80,9 @@ CPO_TCP_INTERFACES=$subnet add_cluster_flags tcp,self
 # The agent's clean environment does not carry the namespace prefix to further hosts: mpirun
 # starts every host's daemon itself.
 mpirun_flags+=(--mca plm_rsh_agent "$here/rsh-agent.sh" --mca plm_rsh_no_tree_spawn 1)
+# Every simulated host is this one machine: with one slot each, mpirun counts no oversubscription
+# and its ranks would spin on cores the others need to reach the same collective.
+mpirun_flags+=(--mca mpi_yield_when_idle 1)
 status=0
 # In the background, so that a TERM (e.g. a test's timeout) is handled at once rather than after
 # mpirun returns: the EXIT trap then kills whatever runs in the namespaces, a hung launch included.
