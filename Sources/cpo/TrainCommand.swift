@@ -123,20 +123,18 @@ struct TrainCommand: ParsableCommand {
         let options = try resolvedOptions()
         let explicitTokenizer = try tokenizer.map { try TokenizerFolder.resolve($0) }
         let model: any LanguageModel, tokenizer: any Tokenizer
-        // The starting weights, loadable twice: once to train, once as the frozen reference.
-        let startingModel: (any Tokenizer) throws -> any LanguageModel
         if let folder = self.model {
             (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: folder), tokenizer: explicitTokenizer)
-            startingModel = { try ModelFolder.load(URL(fileURLWithPath: folder), tokenizer: $0).model }
         } else {
             tokenizer = explicitTokenizer ?? ByteTokenizer()
             let config = try ModelRegistry.preset(preset!, vocabularySize: tokenizer.vocabularySize)
             model = try config.randomModel(seed: options.seed)
-            startingModel = { _ in try config.randomModel(seed: options.seed) }
         }
-        var reference: (any LanguageModel)?
-        if ["cpo", "dpo"].contains(options.objective) {
-            reference = try ref.map { try ModelFolder.load(URL(fileURLWithPath: $0), tokenizer: tokenizer).model } ?? startingModel(tokenizer)
+        // Without --ref the trainer copies the starting weights as π_ref. Loaded inside the trainer's
+        // call, so nothing here keeps the private copy once the trainer has copied it to shared memory.
+        func reference() throws -> (any LanguageModel)? {
+            guard ["cpo", "dpo"].contains(options.objective), let ref else { return nil }
+            return try ModelFolder.load(URL(fileURLWithPath: ref), tokenizer: tokenizer).model
         }
         let builtInTask = try task.map { try SyntheticTasks.named($0) }
         if builtInTask != nil, let reason = tokenizer.textUnavailable {
@@ -148,12 +146,17 @@ struct TrainCommand: ParsableCommand {
         } else {
             trainingSet = try TrainingSet.load(URL(fileURLWithPath: data!), tokenizer: tokenizer, seqLen: options.seqLen)
         }
-        let trainer = try Trainer(model: model, reference: reference, tokenizer: tokenizer, data: trainingSet, task: builtInTask, options: options,
+        let trainer = try Trainer(model: model, reference: try reference(), tokenizer: tokenizer, data: trainingSet, task: builtInTask, options: options,
                                   runDirectory: URL(fileURLWithPath: out), communicator: communicator, resume: resume)
         let progress = ProgressLine()
         let parameterCount = model.layout.specs.reduce(0) { $0 + $1.count }
         if communicator.rank == 0 {
             progress.note("model: \(parameterCount.formatted()) parameters; data: \(trainingSet.count) examples; \(options.steps) steps of \(options.batchSize)")
+            switch trainer.referenceSharing {
+            case let (ranks, nil)? where ranks > 1: progress.note("reference: one copy in shared memory for the \(ranks) ranks of this node")
+            case let (_, refusal?)?: progress.note("reference: a private copy on every rank (shared memory refused: \(refusal))")
+            default: break
+            }
         }
         try trainer.run { report in
             guard communicator.rank == 0 else { return }

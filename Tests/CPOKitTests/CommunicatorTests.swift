@@ -63,6 +63,36 @@ struct CollectiveChecks {
         try group.barrier()
         try communicator.barrier()
     }
+
+    /// The ranks of a node see one copy, filled once; with shared memory refused (a directory that
+    /// does not exist), each rank holds its own. Either way no file is left behind.
+    func nodeSharedBufferHoldsOneCopyPerNode(file: StaticString = #filePath, line: UInt = #line) throws {
+        let node = try communicator.splitByNode()
+        let values = (0..<5000).map { Float($0) * 0.25 - 7 }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("shared-\(UUID())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var fills = 0
+        let shared = try communicator.nodeSharedBuffer(count: values.count, directory: directory.path) {
+            fills += 1
+            _ = $0.update(from: values)
+        }
+        XCTAssertEqual(shared.buffer.toArray(), values, file: file, line: line)
+        XCTAssertEqual(shared.ranksSharing, node.size, file: file, line: line)
+        XCTAssertNil(shared.refusal, file: file, line: line)
+        XCTAssertEqual(try node.allReduceSum(Int32(fills)), 1, "one rank per node fills the buffer", file: file, line: line)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: directory.path), [], file: file, line: line)
+
+        let refused = try communicator.nodeSharedBuffer(count: values.count, directory: directory.appendingPathComponent("missing").path) {
+            _ = $0.update(from: values)
+        }
+        XCTAssertEqual(refused.buffer.toArray(), values, file: file, line: line)
+        XCTAssertEqual(refused.ranksSharing, 1, file: file, line: line)
+        if node.size > 1 {
+            XCTAssertTrue(refused.refusal?.contains("missing") ?? false, "\(refused.refusal ?? "no refusal")", file: file, line: line)
+        }
+        try communicator.barrier()
+    }
 }
 
 final class CommunicatorSingleProcessTests: XCTestCase {
@@ -86,6 +116,8 @@ final class CommunicatorSingleProcessTests: XCTestCase {
     func testBroadcast() throws { try checks.broadcastCopiesTheRootsData() }
 
     func testSplit() throws { try checks.splitGroupsRanksByColorOrderedByKey() }
+
+    func testNodeSharedBuffer() throws { try checks.nodeSharedBufferHoldsOneCopyPerNode() }
 
     func testPlainProcessGetsTheSingleProcessWorld() throws {
         XCTAssertFalse(MPICommunicator.isLaunchedByMPI, "this test class runs outside mpirun")
@@ -134,6 +166,8 @@ final class CommunicatorMPITests: XCTestCase {
     func testBroadcast() throws { try checks().broadcastCopiesTheRootsData() }
 
     func testSplit() throws { try checks().splitGroupsRanksByColorOrderedByKey() }
+
+    func testNodeSharedBuffer() throws { try checks().nodeSharedBufferHoldsOneCopyPerNode() }
 
     /// 1 KiB buckets: the tiny model's blocks span several, with edges inside tensors.
     private func reductionChecks() throws -> GradientReductionChecks {

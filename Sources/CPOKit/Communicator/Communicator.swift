@@ -23,6 +23,8 @@ public protocol Communicator: AnyObject {
     /// Ranks passing the same `color` (≥ 0) form a new communicator, ranked by `key`, then by
     /// their rank here.
     func split(color: Int, key: Int) throws -> any Communicator
+    /// The ranks that share this one's memory (its node), ranked in their order here.
+    func splitByNode() throws -> any Communicator
     /// Ends every rank of the job after writing `message` to standard error: the one way out
     /// when one rank fails and the others would wait forever in a collective.
     func abort(code: Int32, message: String) -> Never

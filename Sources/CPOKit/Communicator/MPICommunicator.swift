@@ -122,6 +122,13 @@ public final class MPICommunicator: Communicator {
         return try MPICommunicator(communicator: part!, owns: true, bucketBytes: bucketBytes)
     }
 
+    public func splitByNode() throws -> any Communicator {
+        var part: MPI_Comm? = cmpi_comm_null()
+        try Self.check(MPI_Comm_split_type(communicator, cmpi_comm_type_shared(), Int32(rank), cmpi_info_null(), &part),
+                       "MPI_Comm_split_type")
+        return try MPICommunicator(communicator: part!, owns: true, bucketBytes: bucketBytes)
+    }
+
     public func abort(code: Int32, message: String) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
         MPI_Abort(communicator, code)

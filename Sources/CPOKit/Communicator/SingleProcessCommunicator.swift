@@ -31,6 +31,8 @@ public final class SingleProcessCommunicator: Communicator {
         return SingleProcessCommunicator()
     }
 
+    public func splitByNode() throws -> any Communicator { SingleProcessCommunicator() }
+
     public func abort(code: Int32, message: String) -> Never {
         FileHandle.standardError.write(Data((message + "\n").utf8))
         exit(code)

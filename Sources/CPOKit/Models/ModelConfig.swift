@@ -44,6 +44,9 @@ public protocol ModelConfig: Sendable, Equatable {
     func model(loading weights: any TensorSource) throws -> any LanguageModel
     /// A model with this shape and zero parameters, to be filled (an ensemble's mix).
     func zeroModel() -> any LanguageModel
+    /// A model with this shape over `parameters`, laid out as this family lays them out: weights
+    /// that live elsewhere, such as a reference shared by the ranks of a node.
+    func model(parameters: FloatBuffer) -> any LanguageModel
     /// Equality across families: configs of different families are never the same.
     func isSame(as other: any ModelConfig) -> Bool
 }

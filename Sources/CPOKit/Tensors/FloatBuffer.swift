@@ -35,6 +35,15 @@ public final class FloatBuffer: @unchecked Sendable {
         }
     }
 
+    /// Takes over a mapping of `length` bytes at `start` that holds `count` floats, unmapped with
+    /// the buffer: memory another process may map too (`Communicator.nodeSharedBuffer`).
+    init(adopting start: UnsafeMutableRawPointer, length: Int, count: Int) {
+        precondition(count * MemoryLayout<Float>.stride <= length, "the mapping is smaller than the buffer")
+        self.count = count
+        mapping = (start, length)
+        pointer = start.bindMemory(to: Float.self, capacity: count)
+    }
+
     public convenience init(_ values: [Float]) {
         self.init(count: values.count)
         values.withUnsafeBufferPointer { pointer.update(from: $0.baseAddress!, count: values.count) }

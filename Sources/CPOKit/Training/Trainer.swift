@@ -22,11 +22,15 @@ public final class Trainer {
     public private(set) var step = 0
     private var resumedFrom: CheckpointFolder?
     private let metrics: MetricsLog?
+    /// For a contrastive objective, how many ranks of this node share π_ref's one copy, and why
+    /// they do not when shared memory was refused.
+    public let referenceSharing: (ranks: Int, refusal: String?)?
     /// Held-out prompts checked by the task's verifier at each evaluation.
     public var accuracyExamples = 100
 
     /// Sets up a run in `runDirectory`; with `resume`, continues from its newest complete checkpoint.
-    /// Contrastive objectives need `reference`, the frozen π_ref (normally the starting weights).
+    /// Contrastive objectives score against `reference`, the frozen π_ref, by default the starting
+    /// weights (`model` before resuming); it is copied into memory the ranks of a node share.
     public init(model: any LanguageModel, reference: (any LanguageModel)? = nil, tokenizer: any Tokenizer, data: TrainingSet, task: (any SyntheticTask)?,
                 options: TrainingOptions, runDirectory: URL, communicator: any Communicator = SingleProcessCommunicator(),
                 resume: Bool = false) throws {
@@ -53,13 +57,13 @@ public final class Trainer {
                               allowed: "a divisor of each data group's share of the batch, \(options.batchSize / layout.groups)")
         }
         model.recomputation = ActivationRecomputation(rawValue: options.recompute)!
-        // The reference only runs forward passes, which need no block's activations after the block.
-        reference?.recomputation = .blocks
         // Every replica starts from rank 0's weights, and proves it.
         for replica in [model, reference].compactMap({ $0 }) { try Self.synchronize(replica, over: communicator) }
+        let shared = contrastive ? try Self.frozenReference(copying: reference ?? model, over: communicator) : nil
+        referenceSharing = shared.map { (ranks: $0.sharing.ranksSharing, refusal: $0.sharing.refusal) }
         switch options.objective {
         case "cpo", "dpo":
-            guard let reference else { preconditionFailure("contrastive objectives need a reference model") }
+            let reference = shared!.model
             objective = try ContrastiveTraining(policy: model, reference: reference, data: data, options: options,
                                                 padding: tokenizer.endOfText, layout: layout)
         case "pss":
@@ -197,6 +201,25 @@ public final class Trainer {
     static func synchronize(_ model: any LanguageModel, over communicator: any Communicator) throws {
         guard communicator.size > 1 else { return }
         try communicator.broadcast(model.parameters.buffer, root: 0)
+        try proveSameBits(model, over: communicator)
+    }
+
+    /// π_ref as a copy of `source`'s parameters that the ranks of each node share read-only: a
+    /// frozen model needs one copy per node, not one per rank.
+    static func frozenReference(copying source: any LanguageModel, over communicator: any Communicator) throws
+        -> (model: any LanguageModel, sharing: NodeSharedBuffer) {
+        let sharing = try communicator.nodeSharedBuffer(count: source.parameters.count) {
+            $0.baseAddress!.update(from: source.parameters.pointer, count: source.parameters.count)
+        }
+        let reference = source.config.model(parameters: sharing.buffer)
+        // The reference only runs forward passes, which need no block's activations after the block.
+        reference.recomputation = .blocks
+        try proveSameBits(reference, over: communicator)
+        return (reference, sharing)
+    }
+
+    static func proveSameBits(_ model: any LanguageModel, over communicator: any Communicator) throws {
+        guard communicator.size > 1 else { return }
         let checksums = try communicator.allGather([Int64(bitPattern: model.parameters.checksum)])
         if let rank = checksums.firstIndex(where: { $0 != checksums[0] }) {
             throw ReplicaMismatchError(rank: rank)

@@ -37,4 +37,5 @@ extension GPT2Config: ModelConfig {
     public func randomModel(seed: UInt64) throws -> any LanguageModel { try GPT2(config: self, seed: seed) }
     public func model(loading weights: any TensorSource) throws -> any LanguageModel { try GPT2(config: self, checkpoint: weights) }
     public func zeroModel() -> any LanguageModel { GPT2(validated: self) }
+    public func model(parameters: FloatBuffer) -> any LanguageModel { GPT2(validated: self, parameters: parameters) }
 }

@@ -18,12 +18,14 @@ public final class GPT2 {
     /// The config.json field of `maxPositions`, which errors and preconditions name.
     static let positionsField = "n_positions"
 
-    /// A model with zero parameters, to be filled.
-    init(validated config: GPT2Config) {
+    /// A model over `parameters` (laid out by `GPT2Tensors.layout`), by default zeros to be filled.
+    init(validated config: GPT2Config, parameters: FloatBuffer? = nil) {
         self.config = config
-        layout = GPT2Tensors.layout(config)
-        parameters = FloatBuffer(count: layout.totalCount)
-        weights = GPT2Tensors(layout: layout, layers: config.layers, buffer: parameters)
+        let layout = GPT2Tensors.layout(config)
+        self.layout = layout
+        precondition(parameters.map { $0.count == layout.totalCount } ?? true, "the parameters do not fit the config")
+        self.parameters = parameters ?? FloatBuffer(count: layout.totalCount)
+        weights = GPT2Tensors(layout: layout, layers: config.layers, buffer: self.parameters)
     }
 
     /// A freshly initialised model: N(0, initializer_range) weights (projections onto the residual

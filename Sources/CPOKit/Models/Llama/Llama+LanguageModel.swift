@@ -14,4 +14,5 @@ extension LlamaConfig: ModelConfig {
     public func randomModel(seed: UInt64) throws -> any LanguageModel { Llama(config: self, seed: seed) }
     public func model(loading weights: any TensorSource) throws -> any LanguageModel { try Llama(config: self, checkpoint: weights) }
     public func zeroModel() -> any LanguageModel { Llama(zeroed: self) }
+    public func model(parameters: FloatBuffer) -> any LanguageModel { Llama(zeroed: self, parameters: parameters) }
 }

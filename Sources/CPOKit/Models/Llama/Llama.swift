@@ -21,12 +21,14 @@ public final class Llama {
     /// The config.json field of `maxPositions`, which errors and preconditions name.
     static let positionsField = "max_position_embeddings"
 
-    /// A model with zero parameters, to be filled.
-    init(zeroed config: LlamaConfig) {
+    /// A model over `parameters` (laid out by `LlamaTensors.layout`), by default zeros to be filled.
+    init(zeroed config: LlamaConfig, parameters: FloatBuffer? = nil) {
         self.config = config
-        layout = LlamaTensors.layout(config)
-        parameters = FloatBuffer(count: layout.totalCount)
-        weights = LlamaTensors(layout: layout, config: config, buffer: parameters)
+        let layout = LlamaTensors.layout(config)
+        self.layout = layout
+        precondition(parameters.map { $0.count == layout.totalCount } ?? true, "the parameters do not fit the config")
+        self.parameters = parameters ?? FloatBuffer(count: layout.totalCount)
+        weights = LlamaTensors(layout: layout, config: config, buffer: self.parameters)
         let frequencies = RotaryEmbedding.inverseFrequencies(headSize: config.headSize, base: config.ropeTheta, scaling: config.ropeScaling)
         rotaryTable = RotaryEmbedding.table(inverseFrequencies: frequencies, positions: config.maxPositions)
     }
