@@ -36,7 +36,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Final learning rate as a share of the peak (default 0.1).") var minLrRatio: Double?
     @Option(help: "AdamW weight decay on matrices and embeddings (default 0.1).") var weightDecay: Double?
     @Option(help: "Largest global gradient norm; 0 disables clipping (default 1).") var gradClip: Double?
-    @Option(help: "Micro-batches per step; must divide --batch-size (default 1).") var gradAccumulation: Int?
+    @Option(help: "Micro-batches per step; must divide each data group's share of --batch-size (default: the fewest that fit --activation-budget). Exact: the same sums as one pass.")
+    var gradAccumulation: Int?
+    @Option(help: "Most memory one micro-batch's passes may hold, e.g. 512MiB, 2GB; also whether generation packs a copy of the weights (only when it fits) (default 1GiB).")
+    var activationBudget: String?
     @Option(help: "Seed for initialisation, data order and the held-out split (default 1234).") var seed: UInt64?
     @Option(help: "Write a checkpoint every N steps; 0: only the final model (default 0).") var saveEvery: Int?
     @Option(help: "Evaluate on held-out data every N steps; 0: only at the end (default 0).") var evalEvery: Int?
@@ -110,6 +113,7 @@ struct TrainCommand: ParsableCommand {
         if let saveDtype { options.saveDtype = saveDtype }
         if let maxShardSize { options.maxShardSize = maxShardSize }
         if let recompute { options.recompute = recompute }
+        if let activationBudget { options.activationBudget = activationBudget }
         try options.validate()
         return options
     }
@@ -152,6 +156,11 @@ struct TrainCommand: ParsableCommand {
         let parameterCount = model.layout.specs.reduce(0) { $0 + $1.count }
         if communicator.rank == 0 {
             progress.note("model: \(parameterCount.formatted()) parameters; data: \(trainingSet.count) examples; \(options.steps) steps of \(options.batchSize)")
+            let plan = trainer.memoryPlan
+            let parts = MemoryPlan.Part.allCases.filter { plan.bytes[$0]! > 0 }.map { "\($0.rawValue) \(ByteSize.gibibytes(plan.bytes[$0]!))" }
+            progress.note("memory: \(ByteSize.gibibytes(plan.peakBytesPerRank)) per rank at the peak (\(parts.joined(separator: ", "))); "
+                + "\(plan.microBatches) micro-batch\(plan.microBatches == 1 ? "" : "es") per step; generation "
+                + (plan.packsDecodeWeights ? "packs a copy of the weights" : "reads the weights in place (a packed copy would not fit --activation-budget)"))
             switch trainer.referenceSharing {
             case let (ranks, nil)? where ranks > 1: progress.note("reference: one copy in shared memory for the \(ranks) ranks of this node")
             case let (_, refusal?)?: progress.note("reference: a private copy on every rank (shared memory refused: \(refusal))")

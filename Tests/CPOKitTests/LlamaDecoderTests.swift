@@ -67,7 +67,7 @@ final class LlamaDecoderTests: XCTestCase {
         let batch = try LlamaFixture.batch("qwen2-tiny-window")
         let expected = try SafetensorsReader(url: LlamaFixture.file("qwen2-tiny-window", "expected.safetensors")).floats("logits").values
         let length = batch.tokens[0].count, vocabulary = model.config.vocabularySize
-        let decoder = model.makeDecoder(rows: 2, capacity: nil, reusing: nil)
+        let decoder = model.makeDecoder(rows: 2, capacity: nil, reusing: nil, packsWeights: true)
         let prefix = 10
         _ = try decoder.prefill(batch.tokens.map { Array($0[..<prefix]) })
         for t in prefix..<length {

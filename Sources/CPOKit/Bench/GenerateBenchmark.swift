@@ -64,7 +64,7 @@ public enum GenerateBenchmark {
         var random = CounterRandom(seed: seed, domain: .synthesis)
         let prompts = (0..<batchSize).map { _ in (0..<promptLength).map { _ in Int32(random.next() % UInt64(config.vocabularySize)) } }
         let generator = Generator(model: model, endOfText: -1)
-        let decoder = model.makeDecoder(rows: batchSize, capacity: promptLength + newTokens, reusing: nil)
+        let decoder = model.makeDecoder(rows: batchSize, capacity: promptLength + newTokens, reusing: nil, packsWeights: true)
 
         var generateSeconds = Double.infinity, generateCPUSeconds = 0.0, prefillSeconds = Double.infinity
         // One untimed warm-up of each, so page faults and thread start-up are not counted.

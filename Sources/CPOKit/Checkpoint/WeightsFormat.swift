@@ -13,18 +13,14 @@ public struct WeightsFormat: Sendable, Equatable {
 
     /// transformers' name of the dtype, for config.json.
     var torchName: String { [.f32: "float32", .bf16: "bfloat16", .f16: "float16"][dtype]! }
-    /// The command line's `--save-dtype f32|bf16|f16` and `--max-shard-size` (bytes, or with a
-    /// decimal KB, MB or GB suffix as Hugging Face writes it: 5GB).
+    /// The command line's `--save-dtype f32|bf16|f16` and `--max-shard-size` (`ByteSize`: 5GB).
     public init(dtypeName: String, maxShardSize text: String) throws {
         guard let dtype = [("f32", SafetensorsDType.f32), ("bf16", .bf16), ("f16", .f16)].first(where: { $0.0 == dtypeName.lowercased() })?.1 else {
             throw OptionError(option: "save-dtype", value: dtypeName, allowed: "f32, bf16 or f16")
         }
-        let units: [(String, Int)] = [("GB", 1_000_000_000), ("MB", 1_000_000), ("KB", 1_000), ("B", 1), ("", 1)]
-        let upper = text.uppercased()
-        let (suffix, scale) = units.first { upper.hasSuffix($0.0) }!
-        guard let count = Int(upper.dropLast(suffix.count)), count >= 1, count <= Int.max / scale else {
-            throw OptionError(option: "max-shard-size", value: text, allowed: "a whole number of bytes ≥ 1, optionally with KB, MB or GB (e.g. 5GB)")
+        guard let bytes = ByteSize.parse(text) else {
+            throw OptionError(option: "max-shard-size", value: text, allowed: "a size ≥ 1 byte, optionally with KB, MB, GB or KiB, MiB, GiB (e.g. 5GB)")
         }
-        self.init(dtype: dtype, maxShardSize: count * scale)
+        self.init(dtype: dtype, maxShardSize: bytes)
     }
 }

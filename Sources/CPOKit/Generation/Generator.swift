@@ -31,6 +31,9 @@ public struct SampleStream: Sendable, Hashable {
 public struct Generator {
     public let model: any LanguageModel
     public let endOfText: Int32
+    /// Whether decode steps read a packed copy of the weights (faster; the model's size in memory
+    /// while generating) or the model's own weights.
+    public var packsWeights = true
     private let lastDecoder = LastDecoder()
 
     private final class LastDecoder: @unchecked Sendable {
@@ -51,7 +54,7 @@ public struct Generator {
         try options.validate()
         guard !prompts.isEmpty else { return [] }
         let capacity = min(model.config.maxPositions, prompts.map(\.count).max()! + options.maxNewTokens)
-        let decoder = model.makeDecoder(rows: prompts.count, capacity: capacity, reusing: lastDecoder.decoder)
+        let decoder = model.makeDecoder(rows: prompts.count, capacity: capacity, reusing: lastDecoder.decoder, packsWeights: packsWeights)
         lastDecoder.decoder = decoder
         return try generate(prompts: prompts, options: options, streams: streams, decoder: decoder)
     }

@@ -21,7 +21,8 @@ protocol KVCacheDecodable: LanguageModel {
     /// Runs the tokens of `entries` through the embedding and the layers, writing their keys and
     /// values into the cache of each layer (`keys[layer]`, `values[layer]`: [rows, capacity,
     /// cachedWidth]), and returns the last layer's output, [tokens, hiddenSize], inside `act`.
-    func runLayers(_ entries: DecodeEntries, _ act: LayerActivations, panels: PanelWeights<BlockPart>, keys: [FloatBuffer],
+    /// Without `panels` the matrices are read from the model's weights.
+    func runLayers(_ entries: DecodeEntries, _ act: LayerActivations, panels: PanelWeights<BlockPart>?, keys: [FloatBuffer],
                    values: [FloatBuffer], capacity: Int) -> UnsafePointer<Float>
     /// The final norm of `rows` rows of `inp` into `out`; its statistics go to `act`, which the
     /// layers are done with.

@@ -4,7 +4,8 @@
 ///
 /// The cache holds keys and values of every layer: 2 · layers · rows · capacity · `cachedWidth`
 /// floats. Decode steps read the weight matrices from a packed copy made when the decoder is
-/// (`PanelWeights`, the size of the model): a decoder serves the weights the model had at its
+/// (`PanelWeights`, the size of the model), or, where that memory is worth more than the speed,
+/// from the model's own weights: a packing decoder serves the weights the model had at its
 /// creation. A new decoder can take over an old one's memory (`reusing:`), as fresh pages cost
 /// more than the copy itself (0.5 GB of them took 0.3 s here).
 ///
@@ -21,7 +22,7 @@ final class KVCacheDecoder<Model: KVCacheDecodable>: TokenDecoder {
     private let keys: [FloatBuffer]
     private let values: [FloatBuffer]
     private let logits: FloatBuffer
-    private let panels: PanelWeights<Model.BlockPart>
+    private let panels: PanelWeights<Model.BlockPart>?
     /// Per-step buffers for the tokens being run, grown on demand.
     private var scratch: Scratch?
 
@@ -44,7 +45,7 @@ final class KVCacheDecoder<Model: KVCacheDecodable>: TokenDecoder {
     /// `previous`, a decoder of a model with the same config that is not used again, gives its
     /// buffers to this one where they are large enough; its packed weights are overwritten with
     /// `model`'s. The cache needs no clearing: a query reads only the positions its row has written.
-    init(model: Model, rows: Int, capacity: Int? = nil, reusing previous: KVCacheDecoder? = nil) {
+    init(model: Model, rows: Int, capacity: Int? = nil, reusing previous: KVCacheDecoder? = nil, packsWeights: Bool = true) {
         let config = model.config
         let capacity = capacity ?? config.maxPositions
         precondition(rows >= 1 && (1...config.maxPositions).contains(capacity),
@@ -59,8 +60,18 @@ final class KVCacheDecoder<Model: KVCacheDecodable>: TokenDecoder {
         keys = (0..<config.layers).map { buffer(cached, previous?.keys[$0]) }
         values = (0..<config.layers).map { buffer(cached, previous?.values[$0]) }
         logits = buffer(rows * config.vocabularySize, previous?.logits)
-        panels = model.packedWeights(reusing: previous?.panels)
+        panels = packsWeights ? model.packedWeights(reusing: previous?.panels) : nil
         scratch = previous.flatMap { $0.rows >= rows ? $0.scratch : nil }
+    }
+
+    /// Floats of the buffers a decoder allocates: the cache, the logits, a step's scratch (the
+    /// prefill's, over every prompt token, is the largest) and the packed weights.
+    static func bufferFloats(model: Model, rows: Int, capacity: Int, promptTokens: Int, packsWeights: Bool) -> Int {
+        let config = model.config
+        let cache = 2 * config.layers * rows * capacity * model.cachedWidth
+        let packed = packsWeights ? Int(config.decodeStepWeights) : 0
+        return cache + rows * config.vocabularySize + packed
+            + FloatBufferCount.floats(in: Scratch(model: model, entries: max(promptTokens, rows), rows: rows))
     }
 
     func prefill(_ prompts: [[Int32]]) throws -> UnsafeBufferPointer<Float> {
@@ -95,7 +106,7 @@ final class KVCacheDecoder<Model: KVCacheDecodable>: TokenDecoder {
         let inPlace = entries.outputsFillInOrder(rows: rows)
         Linear(rows: entries.outputs.count, inputs: c, outputs: vocabulary, layout: .outputMajor)
             .forward(out: inPlace ? logits.pointer : s.selectedLogits.pointer, inp: s.finalNorm.pointer, weight: model.headWeight,
-                     panels: panels.head, bias: nil)
+                     panels: panels?.head, bias: nil)
         if !inPlace { entries.scatterOutputs(s.selectedLogits.pointer, vocabularySize: vocabulary, into: logits.pointer) }
         entries.update(&lengths)
     }

@@ -41,8 +41,15 @@ public protocol LanguageModel: AnyObject {
 
     /// A KV-cache decoder for `rows` sequences of up to `capacity` tokens (default: the context),
     /// taking over `previous`'s memory where it is a decoder of a model of the same config that is
-    /// not used again.
-    func makeDecoder(rows: Int, capacity: Int?, reusing previous: (any TokenDecoder)?) -> any TokenDecoder
+    /// not used again. With `packsWeights` it reads the weights from a packed copy (faster, the
+    /// model's size in memory), otherwise from the model's own buffer.
+    func makeDecoder(rows: Int, capacity: Int?, reusing previous: (any TokenDecoder)?, packsWeights: Bool) -> any TokenDecoder
+    /// Floats of the buffers a training pass over `rows` positions allocates with `recomputation`
+    /// (what it keeps for the backward pass, the backward pass's scratch, the LM head's), and of
+    /// those the logits'.
+    func passFloats(rows: Int, recomputation: ActivationRecomputation) -> (total: Int, logits: Int)
+    /// Floats of the buffers such a decoder allocates, for prompts of `promptTokens` tokens in all.
+    func decoderFloats(rows: Int, capacity: Int, promptTokens: Int, packsWeights: Bool) -> Int
 }
 
 extension LanguageModel {

@@ -26,9 +26,12 @@ public struct AutoregressiveNegatives: NegativeMaker {
     public let sampling: SamplingOptions
     public let length: Length
     public let endOfText: Int32
+    /// Whether generation packs a copy of the weights (`Generator.packsWeights`).
+    public let packsWeights: Bool
     public var kind: NegativeKind { .an }
 
-    public init(model: any LanguageModel, modelIsReference: Bool, sampling: SamplingOptions, length: Length, endOfText: Int32) throws {
+    public init(model: any LanguageModel, modelIsReference: Bool, sampling: SamplingOptions, length: Length, endOfText: Int32,
+                packsWeights: Bool = true) throws {
         try sampling.validate()
         switch length {
         case let .groundTruthPlus(margin) where margin < 0:
@@ -42,6 +45,7 @@ public struct AutoregressiveNegatives: NegativeMaker {
         self.sampling = sampling
         self.length = length
         self.endOfText = endOfText
+        self.packsWeights = packsWeights
     }
 
     public func make(for slots: [NegativeSlot], in batch: [InstructionExample]) throws -> [Negative] {
@@ -56,8 +60,9 @@ public struct AutoregressiveNegatives: NegativeMaker {
         // how far it runs, so cutting it at its own limit gives what decoding it alone would.
         var options = sampling
         options.maxNewTokens = limits.max()!
-        let samples = try Generator(model: model, endOfText: endOfText)
-            .generate(prompts: examples.map(\.promptIDs), options: options, streams: slots.map(\.sampleStream))
+        var generator = Generator(model: model, endOfText: endOfText)
+        generator.packsWeights = packsWeights
+        let samples = try generator.generate(prompts: examples.map(\.promptIDs), options: options, streams: slots.map(\.sampleStream))
         return zip(slots, zip(samples, limits)).map { slot, sampleAndLimit in
             let (sample, limit) = sampleAndLimit
             let logProbs = sample.logProbs.prefix(limit)

@@ -12,7 +12,8 @@ public struct NegativeFactory {
         sampling.seed = options.seed
         let makers: [any NegativeMaker] = [
             try AutoregressiveNegatives(model: options.onPolicy ? policy : reference, modelIsReference: !options.onPolicy,
-                                        sampling: sampling, length: options.sampleLength, endOfText: endOfText),
+                                        sampling: sampling, length: options.sampleLength, endOfText: endOfText,
+                                        packsWeights: options.packsDecodeWeights),
             BatchNegatives(seed: options.seed),
             try MeanfieldNegatives(reference: reference, fraction: options.meanfieldFraction, seed: options.seed, endOfText: endOfText),
             TruncationNegatives(seed: options.seed, endOfText: endOfText),

@@ -10,6 +10,8 @@ public struct NegativeOptions: Sendable, Equatable {
     public var onPolicy: Bool
     /// MN's c, the share of response tokens replaced.
     public var meanfieldFraction: Double
+    /// Whether AN's generation packs a copy of the weights (`MemoryPlan.packsDecodeWeights`).
+    public var packsDecodeWeights = true
 
     public init(mix: NegativeMix = NegativeMix(kind: .an), seed: UInt64 = 1234, sampling: SamplingOptions = SamplingOptions(),
                 sampleLength: AutoregressiveNegatives.Length = .groundTruthPlus(8), onPolicy: Bool = false,

@@ -22,7 +22,7 @@ public final class ContrastiveTraining: TrainingObjective {
     let layout: RankLayout
 
     public init(policy: any LanguageModel, reference: any LanguageModel, data: TrainingSet, options: TrainingOptions, padding: Int32,
-                layout: RankLayout = .single) throws {
+                layout: RankLayout = .single, packsDecodeWeights: Bool = true) throws {
         guard case .instructions = data else {
             throw OptionError(option: "objective", value: options.objective,
                               allowed: "mle or pss for plain-text data; contrastive objectives need prompt/response pairs (JSONL or --task)")
@@ -40,11 +40,11 @@ public final class ContrastiveTraining: TrainingObjective {
         let sampling = SamplingOptions(temperature: Float(options.temperature), topK: options.topK, topP: Float(options.topP),
                                        seed: options.seed)
         let mix = try NegativeMix(parsing: options.negatives)
-        negatives = try NegativeFactory(
-            options: NegativeOptions(mix: mix, seed: options.seed, sampling: sampling,
-                                     sampleLength: options.maxNewTokens.map { .fixed($0) } ?? .groundTruthPlus(8),
-                                     onPolicy: options.sampleFrom == "policy", meanfieldFraction: options.meanfieldFraction),
-            reference: reference, policy: policy, endOfText: padding)
+        var negativeOptions = NegativeOptions(mix: mix, seed: options.seed, sampling: sampling,
+                                              sampleLength: options.maxNewTokens.map { .fixed($0) } ?? .groundTruthPlus(8),
+                                              onPolicy: options.sampleFrom == "policy", meanfieldFraction: options.meanfieldFraction)
+        negativeOptions.packsDecodeWeights = packsDecodeWeights
+        negatives = try NegativeFactory(options: negativeOptions, reference: reference, policy: policy, endOfText: padding)
         if mix.kinds.contains(.bn), options.batchSize < options.numCandidates {
             throw OptionError(option: "batch-size", value: "\(options.batchSize)",
                               allowed: "at least --num-candidates (\(options.numCandidates)) with BN negatives, so each example has K − 1 distinct others")

@@ -25,8 +25,13 @@ public final class Trainer {
     /// For a contrastive objective, how many ranks of this node share π_ref's one copy, and why
     /// they do not when shared memory was refused.
     public let referenceSharing: (ranks: Int, refusal: String?)?
+    /// Examples of one micro-batch of this rank's data group.
+    private let microBatchExamples: Int
+    /// What this rank holds at its peak, and the choices taken from it.
+    public let memoryPlan: MemoryPlan
     /// Held-out prompts checked by the task's verifier at each evaluation.
-    public var accuracyExamples = 100
+    public var accuracyExamples = Trainer.defaultAccuracyExamples
+    public static let defaultAccuracyExamples = 100
 
     /// Sets up a run in `runDirectory`; with `resume`, continues from its newest complete checkpoint.
     /// Contrastive objectives score against `reference`, the frozen π_ref, by default the starting
@@ -52,27 +57,31 @@ public final class Trainer {
                               allowed: "1 with --objective \(options.objective): only cpo and dpo have candidates to shard")
         }
         let layout = try RankLayout(world: communicator, shards: options.candidateShards, batchSize: options.batchSize)
-        guard (options.batchSize / layout.groups) % options.gradAccumulation == 0 else {
-            throw OptionError(option: "grad-accumulation", value: "\(options.gradAccumulation)",
+        if let given = options.gradAccumulation, (options.batchSize / layout.groups) % given != 0 {
+            throw OptionError(option: "grad-accumulation", value: "\(given)",
                               allowed: "a divisor of each data group's share of the batch, \(options.batchSize / layout.groups)")
         }
+        memoryPlan = try Self.memoryPlan(model: model, data: data, hasTask: task != nil, options: options, ranks: communicator.size,
+                                         microBatches: options.gradAccumulation)
+        microBatchExamples = options.batchSize / layout.groups / memoryPlan.microBatches
         model.recomputation = ActivationRecomputation(rawValue: options.recompute)!
         // Every replica starts from rank 0's weights, and proves it.
         for replica in [model, reference].compactMap({ $0 }) { try Self.synchronize(replica, over: communicator) }
         let shared = contrastive ? try Self.frozenReference(copying: reference ?? model, over: communicator) : nil
         referenceSharing = shared.map { (ranks: $0.sharing.ranksSharing, refusal: $0.sharing.refusal) }
+        split = try HeldOutSplit(exampleCount: data.count, heldOut: .fraction(options.validFraction), seed: options.seed)
         switch options.objective {
         case "cpo", "dpo":
             let reference = shared!.model
             objective = try ContrastiveTraining(policy: model, reference: reference, data: data, options: options,
-                                                padding: tokenizer.endOfText, layout: layout)
+                                                padding: tokenizer.endOfText, layout: layout,
+                                                packsDecodeWeights: memoryPlan.packsDecodeWeights)
         case "pss":
             objective = ParallelScheduledSampling(model: model, data: data, seqLen: options.seqLen, fraction: options.pssFraction,
                                                   seed: options.seed, padding: tokenizer.endOfText, layout: layout)
         default:
             objective = MaximumLikelihood(model: model, data: data, seqLen: options.seqLen, padding: tokenizer.endOfText, layout: layout)
         }
-        split = try HeldOutSplit(exampleCount: data.count, heldOut: .fraction(options.validFraction), seed: options.seed)
         optimizer = AdamW(layout: model.layout, beta1: options.adamBeta1, beta2: options.adamBeta2,
                           epsilon: options.adamEpsilon, weightDecay: options.weightDecay)
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps,
@@ -155,7 +164,7 @@ public final class Trainer {
         let reduction = (communicator as? MPICommunicator).flatMap {
             $0.size > 1 ? model.gradientReduction(over: $0, overlapping: overlapsAllReduce) : nil
         }
-        let result = try objective.accumulateGradients(step: step, batch: batch, microBatches: options.gradAccumulation,
+        let result = try objective.accumulateGradients(step: step, batch: batch, microBatches: memoryPlan.microBatches,
                                                        reduction: reduction)
         let start = Date()
         try reduction?.finish()
@@ -171,8 +180,9 @@ public final class Trainer {
         let rank = communicator.rank, ranks = communicator.size
         let mine = split.heldOut.enumerated().filter { $0.offset % ranks == rank }.map(\.element)
         var nllSum: Double = 0, targets = 0
-        for start in stride(from: 0, to: mine.count, by: options.batchSize) {
-            let indices = Array(mine[start ..< min(start + options.batchSize, mine.count)])
+        // Batches of a training micro-batch's examples, so the passes fit the activations planned for training.
+        for start in stride(from: 0, to: mine.count, by: microBatchExamples) {
+            let indices = Array(mine[start ..< min(start + microBatchExamples, mine.count)])
             let batch = try data.batch(indices, seqLen: options.seqLen, padding: tokenizer.endOfText)
             try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             for value in model.nll { nllSum += Double(value) }
@@ -183,7 +193,9 @@ public final class Trainer {
             let examples = split.heldOut.prefix(accuracyExamples).enumerated()
                 .filter { $0.offset % ranks == rank }.compactMap { data.instruction($0.element) }
             if !examples.isEmpty {
-                let continuations = try Generator(model: model, endOfText: tokenizer.endOfText).generate(
+                var generator = Generator(model: model, endOfText: tokenizer.endOfText)
+                generator.packsWeights = memoryPlan.packsDecodeWeights
+                let continuations = try generator.generate(
                     prompts: examples.map(\.promptIDs), options: SamplingOptions(greedy: true, maxNewTokens: maxResponseTokens(examples)))
                 for (example, continuation) in zip(examples, continuations) {
                     guard let prompt = example.text?.instruction else { continue }
@@ -195,6 +207,17 @@ public final class Trainer {
         let sums = try communicator.allReduceSum([nllSum, Double(targets), Double(correct), Double(checked)])
         return EvaluationResult(step: step, loss: sums[0] / max(sums[1], 1), examples: split.heldOut.count,
                                 accuracy: task != nil && sums[3] > 0 ? sums[2] / sums[3] : nil, accuracyExamples: Int(sums[3]))
+    }
+
+    /// The memory plan of a run of `options` on `data` over `ranks` ranks (those of this node share
+    /// π_ref); `microBatches` nil picks the micro-batches by `--activation-budget`.
+    public static func memoryPlan(model: any LanguageModel, data: TrainingSet, hasTask: Bool, options: TrainingOptions, ranks: Int,
+                                  ranksPerNode: Int = MPILaunch.ranksOnThisNode(), microBatches: Int?) throws -> MemoryPlan {
+        let heldOut = try HeldOutSplit(exampleCount: data.count, heldOut: .fraction(options.validFraction), seed: options.seed).heldOut.count
+        let lengths = data.longestLengths
+        return try MemoryPlan(model: model, job: MemoryPlan.Job(
+            options: options, ranks: ranks, ranksPerNode: ranksPerNode, longestPrompt: lengths.prompt, longestResponse: lengths.response,
+            accuracyExamples: hasTask ? min(defaultAccuracyExamples, heldOut) : 0), microBatches: microBatches)
     }
 
     /// Broadcasts rank 0's parameters and checks that every rank then holds the same bits.

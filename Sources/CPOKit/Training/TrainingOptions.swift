@@ -15,8 +15,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var weightDecay = 0.1
     /// Largest global gradient norm; 0 turns clipping off.
     public var gradClip = 1.0
-    /// Micro-batches per optimizer step: each holds batchSize / gradAccumulation examples.
-    public var gradAccumulation = 1
+    /// Micro-batches per optimizer step: each holds batchSize / gradAccumulation examples; nil: the
+    /// fewest whose passes fit `activationBudget` (`MemoryPlan.microBatches`). Exact either way.
+    public var gradAccumulation: Int?
     public var adamBeta1 = 0.9
     public var adamBeta2 = 0.95
     public var adamEpsilon = 1e-8
@@ -62,6 +63,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxShardSize = "5GB"
     /// The policy's block activations: kept (none) or recomputed in the backward pass (blocks).
     public var recompute = ActivationRecomputation.none.rawValue
+    /// Most bytes a micro-batch's passes may hold (`ByteSize`): without `--grad-accumulation` the
+    /// step is split into the fewest micro-batches that fit, and generation packs a copy of the
+    /// weights only when that copy fits (see `MemoryPlan`).
+    public var activationBudget = MemoryPlan.defaultActivationBudget
 
     /// `final/`'s weights format; checkpoints take its shard size with F32.
     public func finalWeights() throws -> WeightsFormat { try WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize) }
@@ -78,7 +83,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case sampleFrom = "sample_from", temperature, topK = "top_k", topP = "top_p", maxNewTokens = "max_new_tokens"
         case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction", candidateShards = "candidate_shards"
         case overlapAllReduce = "overlap_allreduce", saveDtype = "save_dtype", maxShardSize = "max_shard_size"
-        case recompute
+        case recompute, activationBudget = "activation_budget"
     }
 
     /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
@@ -129,6 +134,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(["auto", "on", "off"].contains(overlapAllReduce), "overlap-allreduce", overlapAllReduce, "auto, on or off")
         try check(ActivationRecomputation(rawValue: recompute) != nil, "recompute", recompute, "none or blocks")
         _ = try finalWeights()
+        _ = try activationBudgetBytes()
         try check(steps >= 1, "steps", steps, "a whole number ≥ 1")
         try check(batchSize >= 1, "batch-size", batchSize, "a whole number ≥ 1")
         try check(seqLen >= 2, "seq-len", seqLen, "a whole number ≥ 2")
@@ -137,9 +143,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check((0...1).contains(minLrRatio), "min-lr-ratio", minLrRatio, "a number in [0, 1]")
         try check(weightDecay >= 0 && weightDecay.isFinite, "weight-decay", weightDecay, "a finite number ≥ 0")
         try check(gradClip >= 0 && gradClip.isFinite, "grad-clip", gradClip, "a finite number ≥ 0 (0 turns clipping off)")
-        try check(gradAccumulation >= 1, "grad-accumulation", gradAccumulation, "a whole number ≥ 1")
-        try check(batchSize % gradAccumulation == 0, "grad-accumulation", gradAccumulation,
-                  "a divisor of --batch-size \(batchSize)")
+        if let gradAccumulation {
+            try check(gradAccumulation >= 1, "grad-accumulation", gradAccumulation, "a whole number ≥ 1")
+            try check(batchSize % gradAccumulation == 0, "grad-accumulation", gradAccumulation, "a divisor of --batch-size \(batchSize)")
+        }
         try check((0..<1).contains(adamBeta1), "adam-beta1", adamBeta1, "a number in [0, 1)")
         try check((0..<1).contains(adamBeta2), "adam-beta2", adamBeta2, "a number in [0, 1)")
         try check(adamEpsilon > 0 && adamEpsilon.isFinite, "adam-epsilon", adamEpsilon, "a finite number > 0")

@@ -43,6 +43,17 @@ public enum TrainingSet: Sendable {
         }
     }
 
+    /// The longest prompt and response in tokens (a text window is all response), as the memory
+    /// plan sizes the passes by them.
+    public var longestLengths: (prompt: Int, response: Int) {
+        switch self {
+        case let .instructions(examples):
+            return (examples.map(\.promptIDs.count).max() ?? 0, examples.map(\.responseIDs.count).max() ?? 0)
+        case let .text(packed):
+            return (0, packed.windowLength)
+        }
+    }
+
     /// The instruction example at `index`, when this set holds instructions.
     public func instruction(_ index: Int) -> InstructionExample? {
         if case let .instructions(examples) = self { return examples[index] }

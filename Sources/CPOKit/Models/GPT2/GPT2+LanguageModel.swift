@@ -5,8 +5,17 @@ extension GPT2: LanguageModel {
 
     public var lastBatch: (tokens: [Int32], targets: [Int32])? { pass.map { ($0.tokens, $0.targets) } }
 
-    public func makeDecoder(rows: Int, capacity: Int?, reusing previous: (any TokenDecoder)?) -> any TokenDecoder {
-        GPT2Decoder(model: self, rows: rows, capacity: capacity, reusing: previous as? GPT2Decoder)
+    public func makeDecoder(rows: Int, capacity: Int?, reusing previous: (any TokenDecoder)?, packsWeights: Bool) -> any TokenDecoder {
+        GPT2Decoder(model: self, rows: rows, capacity: capacity, reusing: previous as? GPT2Decoder, packsWeights: packsWeights)
+    }
+
+    public func passFloats(rows: Int, recomputation: ActivationRecomputation) -> (total: Int, logits: Int) {
+        let activations = GPT2Activations(config: config, capacity: rows, recomputation: recomputation)
+        return (FloatBufferCount.floats(in: activations), activations.head.logits.count)
+    }
+
+    public func decoderFloats(rows: Int, capacity: Int, promptTokens: Int, packsWeights: Bool) -> Int {
+        GPT2Decoder.bufferFloats(model: self, rows: rows, capacity: capacity, promptTokens: promptTokens, packsWeights: packsWeights)
     }
 }
 

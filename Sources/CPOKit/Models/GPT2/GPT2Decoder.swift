@@ -10,7 +10,7 @@ extension GPT2: KVCacheDecodable {
 
     func layerActivations(rows: Int) -> GPT2Activations.Block { GPT2Activations.Block(config: config, rows: rows) }
 
-    func runLayers(_ entries: DecodeEntries, _ act: GPT2Activations.Block, panels: GPT2PanelWeights, keys: [FloatBuffer],
+    func runLayers(_ entries: DecodeEntries, _ act: GPT2Activations.Block, panels: GPT2PanelWeights?, keys: [FloatBuffer],
                    values: [FloatBuffer], capacity: Int) -> UnsafePointer<Float> {
         let count = entries.tokens.count, w = weights
         let block = GPT2Block(config: config, rows: count)
@@ -26,7 +26,7 @@ extension GPT2: KVCacheDecodable {
             positions.withUnsafeBufferPointer { positions in
                 for (layer, weights) in w.blocks.enumerated() {
                     // The block reads its input before it writes its output, so one buffer serves as both.
-                    block.forward(weights, panels: panels.blocks[layer], act, input: act.residualAfterMLP.pointer) {
+                    block.forward(weights, panels: panels?.blocks[layer], act, input: act.residualAfterMLP.pointer) {
                         attention.forward(out: act.attention.pointer, qkv: act.qkv.pointer, count: count, rows: entryRows.baseAddress!,
                                           positions: positions.baseAddress!, keys: keys[layer].pointer, values: values[layer].pointer)
                     }

@@ -3,8 +3,17 @@ extension Llama: LanguageModel {
 
     public var lastBatch: (tokens: [Int32], targets: [Int32])? { pass.map { ($0.tokens, $0.targets) } }
 
-    public func makeDecoder(rows: Int, capacity: Int?, reusing previous: (any TokenDecoder)?) -> any TokenDecoder {
-        LlamaDecoder(model: self, rows: rows, capacity: capacity, reusing: previous as? LlamaDecoder)
+    public func makeDecoder(rows: Int, capacity: Int?, reusing previous: (any TokenDecoder)?, packsWeights: Bool) -> any TokenDecoder {
+        LlamaDecoder(model: self, rows: rows, capacity: capacity, reusing: previous as? LlamaDecoder, packsWeights: packsWeights)
+    }
+
+    public func passFloats(rows: Int, recomputation: ActivationRecomputation) -> (total: Int, logits: Int) {
+        let activations = LlamaActivations(config: config, capacity: rows, recomputation: recomputation)
+        return (FloatBufferCount.floats(in: activations), activations.head.logits.count)
+    }
+
+    public func decoderFloats(rows: Int, capacity: Int, promptTokens: Int, packsWeights: Bool) -> Int {
+        LlamaDecoder.bufferFloats(model: self, rows: rows, capacity: capacity, promptTokens: promptTokens, packsWeights: packsWeights)
     }
 }
 

@@ -12,7 +12,7 @@ extension Llama: KVCacheDecodable {
 
     func layerActivations(rows: Int) -> LlamaActivations.Block { LlamaActivations.Block(config: config, rows: rows) }
 
-    func runLayers(_ entries: DecodeEntries, _ act: LlamaActivations.Block, panels: LlamaPanelWeights, keys: [FloatBuffer],
+    func runLayers(_ entries: DecodeEntries, _ act: LlamaActivations.Block, panels: LlamaPanelWeights?, keys: [FloatBuffer],
                    values: [FloatBuffer], capacity: Int) -> UnsafePointer<Float> {
         let count = entries.tokens.count, w = weights
         let block = LlamaBlock(config: config, rows: count)
@@ -28,7 +28,7 @@ extension Llama: KVCacheDecodable {
             entries.positions.withUnsafeBufferPointer { positions in
                 for (layer, weights) in w.blocks.enumerated() {
                     // The layer reads its input before it writes its output, so one buffer serves as both.
-                    block.forward(weights, panels: panels.blocks[layer], act, input: act.residualAfterMLP.pointer,
+                    block.forward(weights, panels: panels?.blocks[layer], act, input: act.residualAfterMLP.pointer,
                                   rotaryTable: rotaryTable.pointer, position: { positions[$0] }) {
                         attention[layer].forward(out: act.attention.pointer, qkv: act.qkv.pointer, count: count, rows: entryRows.baseAddress!,
                                                  positions: positions.baseAddress!, keys: keys[layer].pointer, values: values[layer].pointer)
