@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs COMMAND and reports the peak memory of its cpo processes (every rank of an mpirun job):
-# each one's peak PSS and peak RSS, and the peak of the PSS summed over all of them, sampled
-# every 0.1 s from /proc/PID/smaps_rollup. RSS counts shared pages (a reference all ranks of a
+# each one's peak RSS (the kernel's high-water mark, VmHWM), its peak PSS and the peak of the PSS
+# summed over all of them (sampled every 0.1 s from /proc/PID/smaps_rollup). RSS counts shared pages (a reference all ranks of a
 # node map once) in every process; PSS charges each process its share, so the summed PSS is what
 # the node holds.
 set -euo pipefail
@@ -23,9 +23,10 @@ descendants() {
 }
 while kill -0 "$job" 2>/dev/null; do
   sum=0
-  for pid in $(descendants "$job"); do
+  for pid in "$job" $(descendants "$job"); do
     [ "$(cat /proc/"$pid"/comm 2>/dev/null)" = cpo ] || continue
-    read -r pss rss < <(awk '/^Pss:/ {p=$2} /^Rss:/ {r=$2} END {print p+0, r+0}' /proc/"$pid"/smaps_rollup 2>/dev/null || echo "0 0")
+    pss=$(awk '/^Pss:/ {p=$2} END {print p+0}' /proc/"$pid"/smaps_rollup 2>/dev/null || echo 0)
+    rss=$(awk '/^VmHWM:/ {r=$2} END {print r+0}' /proc/"$pid"/status 2>/dev/null || echo 0)
     sum=$((sum + pss))
     [ "$pss" -le "${peak_pss[$pid]:-0}" ] || peak_pss[$pid]=$pss
     [ "$rss" -le "${peak_rss[$pid]:-0}" ] || peak_rss[$pid]=$rss

@@ -10,6 +10,6 @@ struct CPO: ParsableCommand {
             A run folder (--out DIR) holds metrics.jsonl, checkpoint-STEP/ folders and final/, \
             a Hugging Face GPT-2 folder that later commands take as --model DIR.
             """,
-        subcommands: [TrainCommand.self, GenerateCommand.self, ScoreCommand.self, DataCommand.self, BenchCommand.self,
+        subcommands: [TrainCommand.self, PlanCommand.self, GenerateCommand.self, ScoreCommand.self, DataCommand.self, BenchCommand.self,
                       EvalCommand.self, EnsembleCommand.self, SweepAlphaCommand.self, TokenizeCommand.self, ReportCommand.self])
 }

@@ -68,7 +68,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Block activations: none (kept for the backward pass) or blocks (each block's output only; the backward pass recomputes the rest: bit-identical gradients, about one more forward pass) (default none).")
     var recompute: String?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
-    @Option(help: "Run folder: metrics.jsonl, checkpoint-STEP/, final/.") var out: String
+    @Option(help: "Run folder (required): metrics.jsonl, checkpoint-STEP/, final/.") var out: String?
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
     @OptionGroup var threadOptions: ThreadOptions
 
@@ -119,26 +119,23 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        try WorldJob.run(train(communicator:))
+        // Optional to the parser only, so that `cpo plan` takes these options without a run folder.
+        guard let out else { throw ValidationError("Missing expected argument '--out <out>'") }
+        try WorldJob.run { try train(out: out, communicator: $0) }
     }
 
-    private func train(communicator: any Communicator) throws {
-        try threadOptions.apply()
-        let options = try resolvedOptions()
+    /// The job's starting model (with its weights, or only its shape for a plan), tokenizer, data
+    /// and built-in task.
+    func loadJob(options: TrainingOptions, weights: Bool = true) throws
+        -> (model: any LanguageModel, tokenizer: any Tokenizer, data: TrainingSet, task: (any SyntheticTask)?) {
         let explicitTokenizer = try tokenizer.map { try TokenizerFolder.resolve($0) }
         let model: any LanguageModel, tokenizer: any Tokenizer
         if let folder = self.model {
-            (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: folder), tokenizer: explicitTokenizer)
+            (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: folder), tokenizer: explicitTokenizer, weights: weights)
         } else {
             tokenizer = explicitTokenizer ?? ByteTokenizer()
             let config = try ModelRegistry.preset(preset!, vocabularySize: tokenizer.vocabularySize)
-            model = try config.randomModel(seed: options.seed)
-        }
-        // Without --ref the trainer copies the starting weights as π_ref. Loaded inside the trainer's
-        // call, so nothing here keeps the private copy once the trainer has copied it to shared memory.
-        func reference() throws -> (any LanguageModel)? {
-            guard ["cpo", "dpo"].contains(options.objective), let ref else { return nil }
-            return try ModelFolder.load(URL(fileURLWithPath: ref), tokenizer: tokenizer).model
+            model = weights ? try config.randomModel(seed: options.seed) : config.zeroModel()
         }
         let builtInTask = try task.map { try SyntheticTasks.named($0) }
         if builtInTask != nil, let reason = tokenizer.textUnavailable {
@@ -149,6 +146,19 @@ struct TrainCommand: ParsableCommand {
             trainingSet = .synthetic(builtInTask, count: taskCount, seed: options.seed, tokenizer: tokenizer)
         } else {
             trainingSet = try TrainingSet.load(URL(fileURLWithPath: data!), tokenizer: tokenizer, seqLen: options.seqLen)
+        }
+        return (model, tokenizer, trainingSet, builtInTask)
+    }
+
+    private func train(out: String, communicator: any Communicator) throws {
+        try threadOptions.apply()
+        let options = try resolvedOptions()
+        let (model, tokenizer, trainingSet, builtInTask) = try loadJob(options: options)
+        // Without --ref the trainer copies the starting weights as π_ref. Loaded inside the trainer's
+        // call, so nothing here keeps the private copy once the trainer has copied it to shared memory.
+        func reference() throws -> (any LanguageModel)? {
+            guard ["cpo", "dpo"].contains(options.objective), let ref else { return nil }
+            return try ModelFolder.load(URL(fileURLWithPath: ref), tokenizer: tokenizer).model
         }
         let trainer = try Trainer(model: model, reference: try reference(), tokenizer: tokenizer, data: trainingSet, task: builtInTask, options: options,
                                   runDirectory: URL(fileURLWithPath: out), communicator: communicator, resume: resume)

@@ -4,15 +4,17 @@ import Foundation
 /// `model_type` picks the family, `model.safetensors`, tokenizer files), such as a run's `final/`
 /// or `checkpoint-STEP/`.
 public enum ModelFolder {
-    /// Loads the model and, unless `tokenizer` is given, the tokenizer saved beside it.
-    public static func load(_ folder: URL, tokenizer: (any Tokenizer)? = nil) throws -> (model: any LanguageModel, tokenizer: any Tokenizer) {
+    /// Loads the model and, unless `tokenizer` is given, the tokenizer saved beside it. Without
+    /// `weights` the model has the folder's shape and zero parameters, untouched (address space
+    /// only): what a memory plan needs.
+    public static func load(_ folder: URL, tokenizer: (any Tokenizer)? = nil, weights: Bool = true) throws
+        -> (model: any LanguageModel, tokenizer: any Tokenizer) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CheckpointError.unreadable(path: folder.path, reason: "no such folder")
         }
         let config = try ModelRegistry.loadConfig(from: folder.appendingPathComponent(CheckpointFolder.configFile))
-        let reader = try ModelWeights(folder: folder)
-        let model = try config.model(loading: reader)
+        let model = weights ? try config.model(loading: ModelWeights(folder: folder)) : config.zeroModel()
         let tokenizer = try tokenizer ?? loadTokenizer(folder, config: config)
         try checkVocabulary(tokenizer, fits: config, source: folder.path)
         return (model, tokenizer)
