@@ -35,4 +35,4 @@ with_threads "$binary" "${CPO_THREADS_PER_RANK:-}" "$@"
 
 mpirun_flags=(--hostfile "$hostfile" -np "$ranks")
 add_cluster_flags tcp,vader,self
-exec mpirun "${mpirun_flags[@]}" "$binary" "${cpo_arguments[@]}"
+run_launcher mpirun "${mpirun_flags[@]}" "$binary" "${cpo_arguments[@]}"

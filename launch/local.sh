@@ -27,4 +27,4 @@ with_threads "$binary" "${CPO_THREADS_PER_RANK:-1}" "$@"
 
 flags=(-np "$ranks" --bind-to none)
 [ "$ranks" -le "$(nproc)" ] || flags+=(--oversubscribe)
-exec mpirun "${flags[@]}" "$binary" "${cpo_arguments[@]}"
+run_launcher mpirun "${flags[@]}" "$binary" "${cpo_arguments[@]}"

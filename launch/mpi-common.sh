@@ -66,3 +66,23 @@ add_cluster_flags() {
     [ -z "${!variable+set}" ] || mpirun_flags+=(-x "$variable")
   done
 }
+
+# Runs a launcher (mpirun or srun, with its arguments) in the background and returns its status.
+# The first SIGTERM, SIGINT or SIGUSR1 this script gets goes to the launcher as SIGUSR1, which
+# mpirun and srun forward to every rank: `cpo train` then stops after its current step with a
+# checkpoint and exit status 75 (mpirun itself would end its ranks on SIGTERM or SIGINT without
+# waiting). A second signal goes on as SIGTERM, which ends the job at once.
+run_launcher() {
+  "$@" &
+  launcher_pid=$!
+  launcher_signals=0
+  trap 'launcher_signals=$((launcher_signals + 1)); kill -"$([ "$launcher_signals" -eq 1 ] && echo USR1 || echo TERM)" "$launcher_pid" 2>/dev/null || true' TERM INT USR1
+  local status
+  while :; do
+    status=0
+    wait "$launcher_pid" || status=$?
+    kill -0 "$launcher_pid" 2>/dev/null || break
+  done
+  trap - TERM INT USR1
+  return "$status"
+}

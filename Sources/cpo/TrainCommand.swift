@@ -67,6 +67,10 @@ struct TrainCommand: ParsableCommand {
     var maxShardSize: String?
     @Option(help: "Block activations: none (kept for the backward pass) or blocks (each block's output only; the backward pass recomputes the rest: bit-identical gradients, about one more forward pass) (default none).")
     var recompute: String?
+    @Option(help: "Steps in a row whose loss or gradient norm is not finite (none is applied) before the run stops with an error (default 3).")
+    var maxBadSteps: Int?
+    @Option(help: "Signals that stop the run after the current step, with a checkpoint to --resume from and exit status 75: a list of TERM, INT, USR1, USR2, HUP, or none. A second signal ends it at once.")
+    var stopSignals = "TERM,INT,USR1"
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder (required): metrics.jsonl, checkpoint-STEP/, final/.") var out: String?
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
@@ -114,6 +118,7 @@ struct TrainCommand: ParsableCommand {
         if let maxShardSize { options.maxShardSize = maxShardSize }
         if let recompute { options.recompute = recompute }
         if let activationBudget { options.activationBudget = activationBudget }
+        if let maxBadSteps { options.maxBadSteps = maxBadSteps }
         try options.validate()
         return options
     }
@@ -121,7 +126,10 @@ struct TrainCommand: ParsableCommand {
     func run() throws {
         // Optional to the parser only, so that `cpo plan` takes these options without a run folder.
         guard let out else { throw ValidationError("Missing expected argument '--out <out>'") }
-        try WorldJob.run { try train(out: out, communicator: $0) }
+        StopSignals.install(try StopSignals.parse(stopSignals))
+        var stopped = false
+        try WorldJob.run { stopped = try train(out: out, communicator: $0) }
+        if stopped { throw ExitCode(StopSignals.exitCode) }
     }
 
     /// The job's starting model (with its weights, or only its shape for a plan), tokenizer, data
@@ -150,7 +158,8 @@ struct TrainCommand: ParsableCommand {
         return (model, tokenizer, trainingSet, builtInTask)
     }
 
-    private func train(out: String, communicator: any Communicator) throws {
+    /// Returns whether a stop signal ended the run early.
+    private func train(out: String, communicator: any Communicator) throws -> Bool {
         try threadOptions.apply()
         let options = try resolvedOptions()
         let (model, tokenizer, trainingSet, builtInTask) = try loadJob(options: options)
@@ -177,11 +186,14 @@ struct TrainCommand: ParsableCommand {
             default: break
             }
         }
-        try trainer.run { report in
+        let end = try trainer.run(stopRequested: { StopSignals.requested }) { report in
             guard communicator.rank == 0 else { return }
             switch report {
             case let .resumed(step, folder): progress.note("resuming at step \(step) from \(folder.path)")
             case let .noCheckpointToResume(folder): progress.note("no complete checkpoint in \(folder.path): starting from step 0")
+            case let .step(m) where !(m.loss.isFinite && m.gradientNorm.isFinite):
+                progress.note(String(format: "step %d/%d | loss %.4f | gradient norm %.4g: not finite, not applied", m.step, m.totalSteps,
+                                     m.loss, m.gradientNorm))
             case let .step(m):
                 let accuracy = m.extra["reward_accuracy"].map { String(format: " | reward acc %.2f", $0) } ?? ""
                 progress.update(String(format: "step %d/%d | loss %.4f%@ | lr %.2e | %.0f tok/s | %@ elapsed | ETA %@",
@@ -192,8 +204,12 @@ struct TrainCommand: ParsableCommand {
                 if let accuracy = e.accuracy { line += String(format: ", exact-match accuracy %.1f%% on %d prompts", 100 * accuracy, e.accuracyExamples) }
                 progress.note(line)
             case let .saved(folder): progress.note("saved \(folder.path)")
+            case let .stopped(step, checkpoint):
+                progress.note("stopped by a signal after step \(step) of \(options.steps): saved \(checkpoint.path); "
+                              + "the same command with --resume continues the run")
             }
         }
         progress.finish()
+        return end.lastPathComponent != CheckpointFolder.finalName
     }
 }

@@ -81,6 +81,16 @@ final class LaunchTests: XCTestCase {
         XCTAssertEqual(status, 0, "\(lines)")
         XCTAssertEqual(lines, ["srun --mpi=pmix --kill-on-bad-exit=1 \(fakeCPO) train --steps 3 --threads 4 | OPENBLAS_NUM_THREADS=4"])
 
+        // A run stopped by a signal (75) requeues the job, and the requeued job resumes.
+        try script("srun", #"echo "srun $*"; exit 75"#)
+        try script("scontrol", #"echo "scontrol $*""#)
+        let stopped = try launch(["bash", "launch/slurm.sbatch", "train", "--steps", "3"],
+                                 slurm.merging(["SLURM_JOB_ID": "42", "SLURM_RESTART_COUNT": "1"]) { $1 })
+        XCTAssertEqual(stopped.status, 75, "\(stopped.lines)")
+        XCTAssertTrue(stopped.lines.contains("srun --mpi=pmix --kill-on-bad-exit=1 \(fakeCPO) train --steps 3 --resume --threads 1"),
+                      "\(stopped.lines)")
+        XCTAssertTrue(stopped.lines.contains("scontrol requeue 42"), "\(stopped.lines)")
+
         let outside = try launch(["bash", "launch/slurm.sbatch", "train"])
         XCTAssertEqual(outside.status, 2)
         XCTAssertTrue(outside.lines.contains { $0.contains("not a Slurm job") }, "\(outside.lines)")

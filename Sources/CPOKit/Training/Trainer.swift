@@ -106,15 +106,22 @@ public final class Trainer {
     }
     private let resume: Bool
 
-    /// Trains until `options.steps`, then writes `runDirectory/final`. Returns the final folder.
+    /// Trains until `options.steps`, then writes `runDirectory/final`, and returns it. When
+    /// `stopRequested` is true on any rank after a step (a signal, on the CLI), every rank stops
+    /// there, rank 0 saves that step's checkpoint, and the checkpoint is returned: `--resume`
+    /// continues from it exactly. A step whose loss or gradient norm is not finite is not applied;
+    /// `options.maxBadSteps` of them in a row end the run with `TrainingError.diverged`.
     @discardableResult
-    public func run(report: (TrainingReport) -> Void = { _ in }) throws -> URL {
+    public func run(stopRequested: () -> Bool = { false }, report: (TrainingReport) -> Void = { _ in }) throws -> URL {
         if let resumedFrom { report(.resumed(step: step, from: resumedFrom.url)) } else if resume { report(.noCheckpointToResume(runDirectory: runDirectory)) }
         let start = Date()
         let firstStep = step
+        var badSteps = 0
         while step < options.steps {
             let stepStart = Date()
             let (result, norm, optimizerSeconds) = try trainStep()
+            let applied = result.loss.isFinite && norm.isFinite
+            badSteps = applied ? 0 : badSteps + 1
             let seconds = Date().timeIntervalSince(stepStart)
             let elapsed = Date().timeIntervalSince(start)
             let metricsOfStep = StepMetrics(
@@ -123,19 +130,31 @@ public final class Trainer {
                 remaining: elapsed / Double(step - firstStep) * Double(options.steps - step), extra: result.metrics)
             var record = metricsOfStep.record
             record["optimizer_s"] = optimizerSeconds
+            if !applied { record["skipped"] = 1 }
             if (options.evalEvery > 0 && step % options.evalEvery == 0) || step == options.steps, !split.heldOut.isEmpty {
                 let evaluation = try evaluate()
                 record.merge(evaluation.record) { _, new in new }
                 report(.evaluated(evaluation))
             }
-            try metrics?.append(record)
+            // JSON has no NaN or infinity: a figure that is not finite is written as null.
+            try metrics?.append(record.mapValues { value -> Any in (value as? Double).map { $0.isFinite ? $0 as Any : NSNull() } ?? value })
             report(.step(metricsOfStep))
-            if options.saveEvery > 0 && step % options.saveEvery == 0 && step < options.steps {
-                if let saved = try saveCheckpoint() { report(.saved(saved)) }
+            if badSteps >= options.maxBadSteps {
+                throw TrainingError.diverged(step: step, loss: result.loss, gradientNorm: norm, steps: badSteps)
+            }
+            let saves = options.saveEvery > 0 && step % options.saveEvery == 0 && step < options.steps
+            if saves, let saved = try saveCheckpoint() { report(.saved(saved)) }
+            // Every rank must stop at the same step, whichever of them was asked.
+            if step < options.steps, try communicator.allReduceSum(Int32(stopRequested() ? 1 : 0)) > 0 {
+                let checkpoint = CheckpointFolder(step: step, in: runDirectory).url
+                if !saves { _ = try saveCheckpoint() }
+                report(.stopped(step: step, checkpoint: checkpoint))
+                return checkpoint
             }
         }
         let final = runDirectory.appendingPathComponent(CheckpointFolder.finalName)
         if communicator.rank == 0 {
+            try checkFinite(model.parameters)
             try CheckpointFolder(url: final).write(config: model.config, layout: model.layout, parameters: model.parameters, tokenizer: tokenizer,
                                                    weights: options.finalWeights())
             report(.saved(final))
@@ -169,7 +188,10 @@ public final class Trainer {
         let start = Date()
         try reduction?.finish()
         let norm = clipGradientNorm(model.gradients, maxNorm: Float(options.gradClip))
-        optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: schedule.rate(at: step))
+        // A non-finite loss or norm would make every weight it touches NaN: the step is skipped.
+        if result.loss.isFinite && norm.isFinite {
+            optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: schedule.rate(at: step))
+        }
         step += 1
         return (result, Double(norm), Date().timeIntervalSince(start))
     }
@@ -249,6 +271,16 @@ public final class Trainer {
         }
     }
 
+    /// Throws, naming the tensor, unless every parameter is finite: what a checkpoint may hold.
+    private func checkFinite(_ parameters: FloatBuffer) throws {
+        guard !(parameters.buffer.allSatisfy { $0.isFinite }) else { return }
+        for spec in model.layout.specs {
+            if let i = (0..<spec.count).first(where: { !parameters[spec.offset + $0].isFinite }) {
+                throw TrainingError.nonFiniteWeight(tensor: spec.name, index: i, value: parameters[spec.offset + i])
+            }
+        }
+    }
+
     /// Room for the longest reference response and a few tokens more, within the model's context.
     private func maxResponseTokens(_ examples: [InstructionExample]) -> Int {
         (examples.map(\.responseIDs.count).max() ?? 1) + 8
@@ -258,6 +290,7 @@ public final class Trainer {
     func saveCheckpoint() throws -> URL? {
         defer { try? communicator.barrier() }
         guard communicator.rank == 0 else { return nil }
+        try checkFinite(model.parameters)
         let folder = CheckpointFolder(step: step, in: runDirectory)
         let state = TrainerState(globalStep: step, dataCursor: order.cursor, seed: options.seed,
                                  hyperParameters: try JSONValue(encoding: options))

@@ -67,6 +67,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// step is split into the fewest micro-batches that fit, and generation packs a copy of the
     /// weights only when that copy fits (see `MemoryPlan`).
     public var activationBudget = MemoryPlan.defaultActivationBudget
+    /// Steps in a row whose loss or gradient norm is not finite (none of them applied) before the
+    /// run stops with an error.
+    public var maxBadSteps = 3
 
     /// `final/`'s weights format; checkpoints take its shard size with F32.
     public func finalWeights() throws -> WeightsFormat { try WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize) }
@@ -83,7 +86,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case sampleFrom = "sample_from", temperature, topK = "top_k", topP = "top_p", maxNewTokens = "max_new_tokens"
         case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction", candidateShards = "candidate_shards"
         case overlapAllReduce = "overlap_allreduce", saveDtype = "save_dtype", maxShardSize = "max_shard_size"
-        case recompute, activationBudget = "activation_budget"
+        case recompute, activationBudget = "activation_budget", maxBadSteps = "max_bad_steps"
     }
 
     /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
@@ -135,6 +138,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(ActivationRecomputation(rawValue: recompute) != nil, "recompute", recompute, "none or blocks")
         _ = try finalWeights()
         _ = try activationBudgetBytes()
+        try check(maxBadSteps >= 1, "max-bad-steps", maxBadSteps, "a whole number ≥ 1")
         try check(steps >= 1, "steps", steps, "a whole number ≥ 1")
         try check(batchSize >= 1, "batch-size", batchSize, "a whole number ≥ 1")
         try check(seqLen >= 2, "seq-len", seqLen, "a whole number ≥ 2")

@@ -8,6 +8,8 @@ public enum TrainingReport: Sendable {
     case step(StepMetrics)
     case evaluated(EvaluationResult)
     case saved(URL)
+    /// A stop was requested: the run ended after `step`, whose checkpoint holds it.
+    case stopped(step: Int, checkpoint: URL)
 }
 
 /// One optimizer step, as written to `metrics.jsonl`.
