@@ -64,6 +64,14 @@ struct TrainCommand: ParsableCommand {
     var maxShardSize: String?
     @Option(help: "Block activations: none (kept for the backward pass) or blocks (each block's output only; the backward pass recomputes the rest: bit-identical gradients, about one more forward pass) (default none).")
     var recompute: String?
+    @Option(help: """
+        ZeRO stage over the ranks: 0 (every rank holds all gradients and AdamW moments), 1 (each rank holds and updates its 1/R \
+        shard of the moments, then the ranks all-gather the parameters) or 2 (also reduce-scatters the gradients after each \
+        backward pass, keeping only its shard of them). Same results as 0 to fp32 summation order (bit for bit on 2 ranks \
+        without --grad-accumulation); checkpoints hold the whole moments and resume on any number of ranks. One rank is \
+        stage 0 (default 2).
+        """)
+    var zero: Int?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder: metrics.jsonl, checkpoint-STEP/, final/.") var out: String
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
@@ -110,6 +118,7 @@ struct TrainCommand: ParsableCommand {
         if let saveDtype { options.saveDtype = saveDtype }
         if let maxShardSize { options.maxShardSize = maxShardSize }
         if let recompute { options.recompute = recompute }
+        if let zero { options.zero = zero }
         try options.validate()
         return options
     }
@@ -154,6 +163,10 @@ struct TrainCommand: ParsableCommand {
         let parameterCount = model.layout.specs.reduce(0) { $0 + $1.count }
         if communicator.rank == 0 {
             progress.note("model: \(parameterCount.formatted()) parameters; data: \(trainingSet.count) examples; \(options.steps) steps of \(options.batchSize)")
+            if trainer.zeroStage > 0 {
+                let what = trainer.zeroStage == 2 ? "AdamW moments and summed gradients" : "AdamW moments"
+                progress.note("ZeRO stage \(trainer.zeroStage): each of the \(communicator.size) ranks holds 1/\(communicator.size) of the \(what)")
+            }
         }
         try trainer.run { report in
             guard communicator.rank == 0 else { return }

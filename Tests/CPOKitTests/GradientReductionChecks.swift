@@ -18,8 +18,8 @@ struct GradientReductionChecks {
     }
 
     /// Rank-dependent values whose sums round, so a different summation would show in the bits.
-    private func value(_ index: Int) -> Float {
-        Float(sin(Double(index) * 0.37 + Double(communicator.rank))) * Float(communicator.rank + 1) / 3
+    private func value(_ index: Int, pass: Int = 0) -> Float {
+        Float(sin(Double(index) * 0.37 + Double(communicator.rank) + 1.3 * Double(pass))) * Float(communicator.rank + 1) / 3
     }
 
     private func fill(_ buffer: FloatBuffer, _ range: Range<Int>) {
@@ -64,6 +64,51 @@ struct GradientReductionChecks {
         try reduction.finish()
         let mismatch = (0..<layout.totalCount).first { gradients[$0].bitPattern != expected[$0].bitPattern }
         XCTAssertNil(mismatch, "element \(mismatch ?? 0): \(mismatch.map { gradients[$0] } ?? 0) ≠ \(mismatch.map { expected[$0] } ?? 0)",
+                     file: file, line: line)
+    }
+
+    /// ZeRO stage 2 over two backward passes (micro-batches), each written as a backward pass
+    /// writes it, adding to the buffer, and reduce-scattered; `backwardRanks` run the passes block
+    /// by block, the others reach `finish()` without one. Afterwards this rank's shard holds the
+    /// sums of both passes, bit for bit what all-reducing the same additions gives (two ranks' sum
+    /// has one rounding; these checks run on one and two ranks); every other element is zero, and
+    /// no page outside the shard's pages is in memory.
+    func reduceScatterKeepsTheSummedShardOnly(schedule: GradientReduction.Schedule, backwardRanks: Set<Int>,
+                                              file: StaticString = #filePath, line: UInt = #line) throws {
+        let count = layout.totalCount
+        let gradients = FloatBuffer(count: count, pageBacked: true)
+        let reduceScatter = GradientReduceScatter(gradients: gradients, blocks: blocks, communicator: communicator)
+        let shard = reduceScatter.shard
+        XCTAssertEqual(shard, RankShards(count: count, ranks: communicator.size).ranges[communicator.rank], file: file, line: line)
+        let expected = FloatBuffer(count: count)
+        func add(_ range: Range<Int>, pass: Int) { for i in range { gradients[i] += value(i, pass: pass) } }
+        for pass in 0 ..< 2 {
+            // What this pass sends from this rank: its new values, on top of the sums so far inside its shard.
+            let contribution = FloatBuffer(count: count)
+            for i in 0 ..< count { contribution[i] = (shard.contains(i) ? expected[i] : 0) + value(i, pass: pass) }
+            try communicator.allReduceSum(contribution.buffer)
+            expected.copy(from: contribution)
+
+            let reduction = reduceScatter.reduction(schedule: schedule)
+            if backwardRanks.contains(communicator.rank) {
+                for layer in blocks.indices.reversed() {
+                    add(blocks[layer], pass: pass)
+                    reduction.blockFinished(layer)
+                }
+                add(0 ..< blocks[0].lowerBound, pass: pass)
+                add(blocks[blocks.count - 1].upperBound ..< count, pass: pass)
+            } else {
+                add(0 ..< count, pass: pass)
+            }
+            try reduction.finish()
+        }
+        // Before any read: reading a handed-back page maps the zero page, which counts as resident.
+        let page = gradients.pageLength
+        let shardPages = shard.isEmpty ? 0 : (shard.upperBound - 1) / page - shard.lowerBound / page + 1
+        XCTAssertLessThanOrEqual(gradients.residentBytes, shardPages * page * MemoryLayout<Float>.stride,
+                                 "pages outside the shard are still in memory", file: file, line: line)
+        let wrong = (0 ..< count).first { shard.contains($0) ? gradients[$0].bitPattern != expected[$0].bitPattern : gradients[$0] != 0 }
+        XCTAssertNil(wrong, "element \(wrong ?? 0) of shard \(shard): \(wrong.map { gradients[$0] } ?? 0), expected \(wrong.map { expected[$0] } ?? 0)",
                      file: file, line: line)
     }
 }
