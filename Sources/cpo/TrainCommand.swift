@@ -71,6 +71,14 @@ struct TrainCommand: ParsableCommand {
     var maxBadSteps: Int?
     @Option(help: "Signals that stop the run after the current step, with a checkpoint to --resume from and exit status 75: a list of TERM, INT, USR1, USR2, HUP, or none. A second signal ends it at once.")
     var stopSignals = "TERM,INT,USR1"
+    @Option(help: """
+        ZeRO stage over the ranks: 0 (every rank holds all gradients and AdamW moments), 1 (each rank holds and updates its 1/R \
+        shard of the moments, then the ranks all-gather the parameters) or 2 (also reduce-scatters the gradients after each \
+        backward pass, keeping only its shard of them). Same results as 0 to fp32 summation order (bit for bit on 2 ranks \
+        without --grad-accumulation); checkpoints hold the whole moments and resume on any number of ranks. One rank is \
+        stage 0 (default 2).
+        """)
+    var zero: Int?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder (required): metrics.jsonl, checkpoint-STEP/, final/.") var out: String?
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
@@ -119,6 +127,7 @@ struct TrainCommand: ParsableCommand {
         if let recompute { options.recompute = recompute }
         if let activationBudget { options.activationBudget = activationBudget }
         if let maxBadSteps { options.maxBadSteps = maxBadSteps }
+        if let zero { options.zero = zero }
         try options.validate()
         return options
     }
@@ -184,6 +193,10 @@ struct TrainCommand: ParsableCommand {
             case let (ranks, nil)? where ranks > 1: progress.note("reference: one copy in shared memory for the \(ranks) ranks of this node")
             case let (_, refusal?)?: progress.note("reference: a private copy on every rank (shared memory refused: \(refusal))")
             default: break
+            }
+            if trainer.zeroStage > 0 {
+                let what = trainer.zeroStage == 2 ? "AdamW moments and summed gradients" : "AdamW moments"
+                progress.note("ZeRO stage \(trainer.zeroStage): each of the \(communicator.size) ranks holds 1/\(communicator.size) of the \(what)")
             }
         }
         let end = try trainer.run(stopRequested: { StopSignals.requested }) { report in

@@ -2,17 +2,25 @@ import XCTest
 @testable import CPOKit
 
 final class AdamWTests: XCTestCase {
-    func testOneStepMatchesPyTorch() throws {
+    /// The fixture model with PyTorch's own gradients in its gradient buffer (where |g| is near eps,
+    /// the first step's size hangs on the gradient's last bits, so this isolates the optimizer's
+    /// arithmetic), and an AdamW of the fixture's settings over `range` (nil: all of it).
+    private func fixture() throws -> (model: GPT2, settings: GPT2Fixture.Batch.AdamWSettings, optimizer: (Range<Int>?) -> AdamW) {
         let model = try GPT2Fixture.model()
         let settings = try GPT2Fixture.batch().adamw
-        // PyTorch's own gradients: where |g| is near eps, the first step's size hangs on the
-        // gradient's last bits, so this isolates the optimizer's arithmetic.
         let gradients = try SafetensorsReader(url: GPT2Fixture.file("expected.safetensors"))
         for spec in model.layout.specs {
             try gradients.read("grad." + spec.name, into: model.layout.view(spec.name, in: model.gradients), expectedShape: spec.shape)
         }
-        let optimizer = AdamW(layout: model.layout, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.eps,
-                              weightDecay: settings.weight_decay)
+        return (model, settings, { range in
+            AdamW(layout: model.layout, range: range, beta1: settings.beta1, beta2: settings.beta2, epsilon: settings.eps,
+                  weightDecay: settings.weight_decay)
+        })
+    }
+
+    func testOneStepMatchesPyTorch() throws {
+        let (model, settings, makeOptimizer) = try fixture()
+        let optimizer = makeOptimizer(nil)
         let before = model.parameters.toArray()
         optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: settings.lr)
         XCTAssertEqual(optimizer.step, 1)
@@ -46,5 +54,26 @@ final class AdamWTests: XCTestCase {
         let vector = layout.view("vector", in: parameters).first!
         XCTAssertLessThan(vector, 1 - 0.2)
         XCTAssertGreaterThan(vector, 1 - 0.3)
+    }
+
+    /// ZeRO: optimizers that each update one shard of the flat buffer (cut at any point of a
+    /// tensor) leave the parameters and moments bit for bit as one optimizer over all of it does.
+    func testShardsUpdateAsTheWholeBufferDoes() throws {
+        let (model, settings, optimizer) = try fixture()
+        let start = model.parameters.toArray()
+        let whole = optimizer(nil), parameters = FloatBuffer(start)
+        for _ in 0 ..< 3 { whole.update(parameters: parameters, gradients: model.gradients, learningRate: settings.lr) }
+        for ranks in [2, 3, 7] {
+            let shards = RankShards(count: model.layout.totalCount, ranks: ranks)
+            let sharded = FloatBuffer(start)
+            for range in shards.ranges {
+                let part = optimizer(range)
+                for _ in 0 ..< 3 { part.update(parameters: sharded, gradients: model.gradients, learningRate: settings.lr) }
+                XCTAssertEqual(part.m.toArray().map(\.bitPattern), whole.m.toArray()[range].map(\.bitPattern), "first moment of \(range)")
+                XCTAssertEqual(part.v.toArray().map(\.bitPattern), whole.v.toArray()[range].map(\.bitPattern), "second moment of \(range)")
+            }
+            XCTAssertEqual(sharded.toArray().map(\.bitPattern), parameters.toArray().map(\.bitPattern), "\(ranks) shards")
+        }
+        XCTAssertNotEqual(parameters.toArray(), start)
     }
 }

@@ -81,9 +81,45 @@ final class CheckpointFolderTests: XCTestCase {
         XCTAssertEqual(readParameters.toArray(), parameters.toArray())
         let m = FloatBuffer(count: layout.totalCount), v = FloatBuffer(count: layout.totalCount)
         XCTAssertEqual(try folder.readOptimizerMoments(layout: layout, firstMoment: m, secondMoment: v), 10)
-        XCTAssertEqual(m.toArray(), resume.firstMoment.toArray())
-        XCTAssertEqual(v.toArray(), resume.secondMoment.toArray())
+        XCTAssertEqual(m.toArray(), (resume.firstMoment as! FloatBuffer).toArray())
+        XCTAssertEqual(v.toArray(), (resume.secondMoment as! FloatBuffer).toArray())
         XCTAssertEqual(try folder.readTrainerState(), resume.trainer)
+    }
+
+    /// A flat buffer handed out in pieces of `length` elements, cutting tensors and padding anywhere,
+    /// as moments gathered from the ranks of a ZeRO run arrive.
+    private struct Pieces: FlatValues {
+        let buffer: FloatBuffer
+        let length: Int
+        var count: Int { buffer.count }
+        func forEachPiece(_ body: (UnsafeBufferPointer<Float>) throws -> Void) throws {
+            for piece in (0 ..< count).buckets(of: length) { try body(UnsafeBufferPointer(rebasing: buffer.buffer[piece])) }
+        }
+    }
+
+    /// Moments written piece by piece give the same file as written whole, and any range of them
+    /// (a rank's shard, for any number of ranks) reads back as that range of the buffer.
+    func testMomentsWrittenInPiecesAndReadByRangeMatchTheWholeBuffers() throws {
+        let parameters = randomBuffer(layout, seed: 5), m = randomBuffer(layout, seed: 6), v = randomBuffer(layout, seed: 7)
+        let state = try trainerState(step: 3)
+        let whole = CheckpointFolder(url: runDirectory.appendingPathComponent("whole"))
+        try whole.write(config: config, layout: layout, parameters: parameters, tokenizer: ByteTokenizer(),
+                        training: .init(trainer: state, optimizerStep: 3, firstMoment: m, secondMoment: v))
+        for length in [1, 7, 16, layout.totalCount + 5] {
+            let pieces = CheckpointFolder(url: runDirectory.appendingPathComponent("pieces-\(length)"))
+            try pieces.write(config: config, layout: layout, parameters: parameters, tokenizer: ByteTokenizer(),
+                             training: .init(trainer: state, optimizerStep: 3, firstMoment: Pieces(buffer: m, length: length),
+                                             secondMoment: Pieces(buffer: v, length: length)))
+            XCTAssertEqual(try Data(contentsOf: pieces.url.appendingPathComponent(CheckpointFolder.optimizerFile)),
+                           try Data(contentsOf: whole.url.appendingPathComponent(CheckpointFolder.optimizerFile)), "pieces of \(length)")
+        }
+        let ranges = [1, 2, 3, 4].flatMap { RankShards(count: layout.totalCount, ranks: $0).ranges } + [5 ..< 40, 15 ..< 17, 20 ..< 20]
+        for range in ranges {
+            let first = FloatBuffer(count: range.count), second = FloatBuffer(count: range.count)
+            XCTAssertEqual(try whole.readOptimizerMoments(layout: layout, range: range, firstMoment: first, secondMoment: second), 3)
+            XCTAssertEqual(first.toArray(), Array(m.toArray()[range]), "first moment of \(range)")
+            XCTAssertEqual(second.toArray(), Array(v.toArray()[range]), "second moment of \(range)")
+        }
     }
 
     func testModelOnlyFolderHasNoTrainingFiles() throws {

@@ -53,6 +53,61 @@ struct CollectiveChecks {
         XCTAssertEqual(bytes, message, file: file, line: line)
     }
 
+    /// Uneven counts, rank 0's empty: each rank receives its part of the sum, in rank order.
+    func reduceScatterHandsEachRankItsPartOfTheSum(file: StaticString = #filePath, line: UInt = #line) throws {
+        let counts = (0..<size).map { 3 * $0 }, total = counts.reduce(0, +)
+        let send = (0..<total).map { Float($0 % 11) * Float(rank + 1) }
+        var received = [Float](repeating: -1, count: counts[rank])
+        try send.withUnsafeBufferPointer { send in
+            try received.withUnsafeMutableBufferPointer { try communicator.reduceScatterSum(send, counts: counts, into: $0) }
+        }
+        let start = counts[..<rank].reduce(0, +), ranks = Float(size * (size + 1) / 2)
+        XCTAssertEqual(received, (start ..< start + counts[rank]).map { Float($0 % 11) * ranks }, file: file, line: line)
+    }
+
+    /// Each rank's contribution already in its place; afterwards every rank holds all of them.
+    func allGatherInPlaceFillsEveryRanksPlace(file: StaticString = #filePath, line: UInt = #line) throws {
+        let counts = (0..<size).map { $0 + 2 }, total = counts.reduce(0, +)
+        func value(_ i: Int) -> Float { Float(i) * 0.25 + 1 }
+        let start = counts[..<rank].reduce(0, +)
+        var buffer = (0..<total).map { (start ..< start + counts[rank]).contains($0) ? value($0) : -1 }
+        try buffer.withUnsafeMutableBufferPointer { try communicator.allGatherInPlace($0, counts: counts) }
+        XCTAssertEqual(buffer, (0..<total).map(value), file: file, line: line)
+    }
+
+    /// The last rank gathers every rank's values, rank 0's empty, in rank order; the others' buffers stay as they were.
+    func gatherConcatenatesOnTheRootOnly(file: StaticString = #filePath, line: UInt = #line) throws {
+        let root = size - 1, counts = (0..<size).map { 2 * $0 }
+        func contribution(_ rank: Int) -> [Float] { (0 ..< counts[rank]).map { Float(rank * 100 + $0) } }
+        var gathered = [Float](repeating: -1, count: rank == root ? counts.reduce(0, +) : 0)
+        try contribution(rank).withUnsafeBufferPointer { local in
+            try gathered.withUnsafeMutableBufferPointer { try communicator.gather(local, counts: counts, into: $0, root: root) }
+        }
+        XCTAssertEqual(gathered, rank == root ? (0..<size).flatMap(contribution) : [], file: file, line: line)
+    }
+
+    /// A buffer cut into shards is gathered whole on rank 0, piece by piece across shard edges, and
+    /// all-gathered on every rank, with pieces much smaller than a shard and larger than the buffer.
+    func shardedBuffersGatherWhole(file: StaticString = #filePath, line: UInt = #line) throws {
+        let count = 1003, shards = RankShards(count: count, ranks: size), mine = shards.ranges[rank]
+        func value(_ i: Int) -> Float { Float(i) * 0.5 - 7 }
+        for pieceLength in [5, 64, 2000] {
+            let local = mine.map(value)
+            var pieces: [Float] = []
+            try local.withUnsafeBufferPointer { local in
+                let gathered = GatheredShards(shards: shards, local: local, communicator: communicator, pieceLength: pieceLength)
+                try gathered.forEachPiece {
+                    XCTAssertLessThanOrEqual($0.count, pieceLength, file: file, line: line)
+                    pieces += $0
+                }
+            }
+            XCTAssertEqual(pieces, rank == 0 ? (0..<count).map(value) : [], "pieces of \(pieceLength)", file: file, line: line)
+            var buffer = (0..<count).map { mine.contains($0) ? value($0) : 0 }
+            try buffer.withUnsafeMutableBufferPointer { try shards.allGather($0, over: communicator, pieceLength: pieceLength) }
+            XCTAssertEqual(buffer, (0..<count).map(value), "all-gather in pieces of \(pieceLength)", file: file, line: line)
+        }
+    }
+
     func splitGroupsRanksByColorOrderedByKey(file: StaticString = #filePath, line: UInt = #line) throws {
         // Same-parity ranks form a group; the negative key reverses their order.
         let group = try communicator.split(color: rank % 2, key: -rank)
@@ -118,6 +173,12 @@ final class CommunicatorSingleProcessTests: XCTestCase {
     func testSplit() throws { try checks.splitGroupsRanksByColorOrderedByKey() }
 
     func testNodeSharedBuffer() throws { try checks.nodeSharedBufferHoldsOneCopyPerNode() }
+    func testShardCollectives() throws {
+        try checks.reduceScatterHandsEachRankItsPartOfTheSum()
+        try checks.allGatherInPlaceFillsEveryRanksPlace()
+        try checks.gatherConcatenatesOnTheRootOnly()
+        try checks.shardedBuffersGatherWhole()
+    }
 
     func testPlainProcessGetsTheSingleProcessWorld() throws {
         XCTAssertFalse(MPICommunicator.isLaunchedByMPI, "this test class runs outside mpirun")
@@ -168,6 +229,23 @@ final class CommunicatorMPITests: XCTestCase {
     func testSplit() throws { try checks().splitGroupsRanksByColorOrderedByKey() }
 
     func testNodeSharedBuffer() throws { try checks().nodeSharedBufferHoldsOneCopyPerNode() }
+    func testShardCollectives() throws {
+        try checks().reduceScatterHandsEachRankItsPartOfTheSum()
+        try checks().allGatherInPlaceFillsEveryRanksPlace()
+        try checks().gatherConcatenatesOnTheRootOnly()
+        try checks().shardedBuffersGatherWhole()
+    }
+
+    /// Buckets of 1 KiB (a quarter of a page, edges inside tensors) and of 64 KiB (16 pages).
+    func testGradientReduceScatterKeepsTheSummedShardOnly() throws {
+        let world = try MPICommunicator.world()
+        for bucketBytes in [1 << 10, 64 << 10] {
+            let checks = try GradientReductionChecks(communicator: try MPICommunicator.world(bucketBytes: bucketBytes))
+            try checks.reduceScatterKeepsTheSummedShardOnly(schedule: .duringPass, backwardRanks: Set(0 ..< world.size))
+            try checks.reduceScatterKeepsTheSummedShardOnly(schedule: .blockByBlock, backwardRanks: Set(0 ..< world.size))
+            try checks.reduceScatterKeepsTheSummedShardOnly(schedule: .blockByBlock, backwardRanks: [0])
+        }
+    }
 
     /// 1 KiB buckets: the tiny model's blocks span several, with edges inside tensors.
     private func reductionChecks() throws -> GradientReductionChecks {

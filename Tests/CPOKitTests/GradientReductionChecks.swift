@@ -18,8 +18,8 @@ struct GradientReductionChecks {
     }
 
     /// Rank-dependent values whose sums round, so a different summation would show in the bits.
-    private func value(_ index: Int) -> Float {
-        Float(sin(Double(index) * 0.37 + Double(communicator.rank))) * Float(communicator.rank + 1) / 3
+    private func value(_ index: Int, pass: Int = 0) -> Float {
+        Float(sin(Double(index) * 0.37 + Double(communicator.rank) + 1.3 * Double(pass))) * Float(communicator.rank + 1) / 3
     }
 
     private func fill(_ buffer: FloatBuffer, _ range: Range<Int>) {
@@ -65,5 +65,66 @@ struct GradientReductionChecks {
         let mismatch = (0..<layout.totalCount).first { gradients[$0].bitPattern != expected[$0].bitPattern }
         XCTAssertNil(mismatch, "element \(mismatch ?? 0): \(mismatch.map { gradients[$0] } ?? 0) ≠ \(mismatch.map { expected[$0] } ?? 0)",
                      file: file, line: line)
+    }
+
+    /// ZeRO stage 2 over two backward passes (micro-batches), each written as a backward pass
+    /// writes it, adding to the buffer, and reduce-scattered; `backwardRanks` run the passes block
+    /// by block, the others reach `finish()` without one. After each pass this rank's shard holds
+    /// what all-reducing the same additions gives (the shard's sums so far plus every rank's new
+    /// values): bit for bit on one or two
+    /// ranks (a sum of two values has one rounding), and on more within what two orders of a sum of
+    /// R terms may differ by, 2·γ(R−1)·Σ|term| with γ(k) = k·u/(1 − k·u), u = 2⁻²⁴ (Higham §3.1;
+    /// MPI may reduce-scatter and all-reduce in other orders). Every other element is zero, and no
+    /// page outside the shard's pages is in memory.
+    func reduceScatterKeepsTheSummedShardOnly(schedule: GradientReduction.Schedule, backwardRanks: Set<Int>,
+                                              file: StaticString = #filePath, line: UInt = #line) throws {
+        let count = layout.totalCount
+        let gradients = FloatBuffer(count: count, pageBacked: true)
+        let reduceScatter = GradientReduceScatter(gradients: gradients, blocks: blocks, communicator: communicator)
+        let shard = reduceScatter.shard
+        XCTAssertEqual(shard, RankShards(count: count, ranks: communicator.size).ranges[communicator.rank], file: file, line: line)
+        // The reference sums go in the default buckets: they need not be cut small, and over TCP many small ones are slow.
+        let whole = try MPICommunicator.world()
+        let expected = FloatBuffer(count: count)
+        var magnitudes = [Double](repeating: 0, count: count)
+        func add(_ range: Range<Int>, pass: Int) { for i in range { gradients[i] += value(i, pass: pass) } }
+        for pass in 0 ..< 2 {
+            // What this pass sends from this rank: its new values, on top of what the shard holds so far.
+            let contribution = FloatBuffer(count: count)
+            for i in 0 ..< count { contribution[i] = (shard.contains(i) ? gradients[i] : 0) + value(i, pass: pass) }
+            if communicator.size > 2 {
+                magnitudes = (0 ..< count).map { Double(abs(contribution[$0])) }
+                try magnitudes.withUnsafeMutableBufferPointer { try whole.allReduceSum($0) }
+            }
+            try whole.allReduceSum(contribution.buffer)
+            expected.copy(from: contribution)
+
+            let reduction = reduceScatter.reduction(schedule: schedule)
+            if backwardRanks.contains(communicator.rank) {
+                for layer in blocks.indices.reversed() {
+                    add(blocks[layer], pass: pass)
+                    reduction.blockFinished(layer)
+                }
+                add(0 ..< blocks[0].lowerBound, pass: pass)
+                add(blocks[blocks.count - 1].upperBound ..< count, pass: pass)
+            } else {
+                add(0 ..< count, pass: pass)
+            }
+            try reduction.finish()
+
+            // Before any read: reading a handed-back page maps the zero page, which counts as resident.
+            let page = gradients.pageLength
+            let shardPages = shard.isEmpty ? 0 : (shard.upperBound - 1) / page - shard.lowerBound / page + 1
+            XCTAssertLessThanOrEqual(gradients.residentBytes, shardPages * page * MemoryLayout<Float>.stride,
+                                     "pass \(pass): pages outside the shard are still in memory", file: file, line: line)
+            let u = 0x1p-24, terms = Double(communicator.size - 1), gamma = terms * u / (1 - terms * u)
+            func agrees(_ i: Int) -> Bool {
+                communicator.size <= 2 ? gradients[i].bitPattern == expected[i].bitPattern
+                    : abs(Double(gradients[i]) - Double(expected[i])) <= 2 * gamma * magnitudes[i]
+            }
+            let wrong = (0 ..< count).first { shard.contains($0) ? !agrees($0) : gradients[$0] != 0 }
+            XCTAssertNil(wrong, "pass \(pass), element \(wrong ?? 0) of shard \(shard): \(wrong.map { gradients[$0] } ?? 0), "
+                             + "expected \(wrong.map { expected[$0] } ?? 0)", file: file, line: line)
+        }
     }
 }

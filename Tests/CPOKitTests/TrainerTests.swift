@@ -92,7 +92,7 @@ final class TrainerTests: XCTestCase {
         let objective = MaximumLikelihood(model: model, data: data(), seqLen: 96, padding: ByteTokenizer().endOfText)
         func gradients(microBatches: Int) throws -> (loss: Double, gradients: [Float]) {
             model.gradients.zero()
-            let step = try objective.accumulateGradients(step: 0, batch: batch, microBatches: microBatches, reduction: nil)
+            let step = try objective.accumulateGradients(step: 0, batch: batch, microBatches: microBatches, exchange: .alone)
             return (step.loss, model.gradients.toArray())
         }
         let whole = try gradients(microBatches: 1), split = try gradients(microBatches: 2), four = try gradients(microBatches: 4)

@@ -33,7 +33,7 @@ public enum CPOStepBenchmark {
             let batch = Array(step * options.batchSize ..< (step + 1) * options.batchSize)
             var result: ObjectiveStep!
             let total = try Stopwatch.seconds {
-                result = try objective.accumulateGradients(step: step, batch: batch, microBatches: options.gradAccumulation ?? 1, reduction: nil)
+                result = try objective.accumulateGradients(step: step, batch: batch, microBatches: options.gradAccumulation ?? 1, exchange: .alone)
                 clipGradientNorm(policy.gradients, maxNorm: Float(options.gradClip))
                 optimizer.update(parameters: policy.parameters, gradients: policy.gradients, learningRate: options.learningRate)
             }

@@ -44,15 +44,17 @@ public struct CheckpointFolder: Sendable, Equatable {
 
     // MARK: Writing
 
-    /// What a training run adds to a model folder; the moments follow the parameter layout.
+    /// What a training run adds to a model folder; the moments follow the parameter layout, whole,
+    /// whatever the number of ranks they were trained on. They are read through once each, the
+    /// first moment first (the order ranks sending shards of them must follow, see `GatheredShards`).
     public struct ResumeState {
         public var trainer: TrainerState
         /// AdamW's own step count, which drives its bias correction.
         public var optimizerStep: Int
-        public var firstMoment: FloatBuffer
-        public var secondMoment: FloatBuffer
+        public var firstMoment: any FlatValues
+        public var secondMoment: any FlatValues
 
-        public init(trainer: TrainerState, optimizerStep: Int, firstMoment: FloatBuffer, secondMoment: FloatBuffer) {
+        public init(trainer: TrainerState, optimizerStep: Int, firstMoment: any FlatValues, secondMoment: any FlatValues) {
             self.trainer = trainer
             self.optimizerStep = optimizerStep
             self.firstMoment = firstMoment
@@ -85,11 +87,11 @@ public struct CheckpointFolder: Sendable, Equatable {
             try ModelWeights.write(Self.tensors(layout, parameters), dtype: format.dtype, maxShardSize: format.maxShardSize, into: folder)
             try tokenizer.save(to: folder)
             if let training {
-                try SafetensorsWriter.write(
-                    Self.tensors(layout, training.firstMoment, prefix: Self.firstMomentPrefix)
-                        + Self.tensors(layout, training.secondMoment, prefix: Self.secondMomentPrefix),
-                    metadata: ["format": "pt", Self.optimizerStepKey: String(training.optimizerStep)],
-                    to: folder.appendingPathComponent(Self.optimizerFile))
+                let names = [Self.firstMomentPrefix, Self.secondMomentPrefix].flatMap { prefix in layout.specs.map { (prefix + $0.name, $0.shape) } }
+                try SafetensorsWriter.write(f32: names, metadata: ["format": "pt", Self.optimizerStepKey: String(training.optimizerStep)],
+                                            to: folder.appendingPathComponent(Self.optimizerFile)) { sink in
+                    for moment in [training.firstMoment, training.secondMoment] { try Self.appendTensors(of: moment, layout: layout, to: sink) }
+                }
                 try AtomicFile.write(try Self.jsonEncoder.encode(training.trainer), to: folder.appendingPathComponent(Self.trainerStateFile))
             }
             try Manifest.write(describing: folder)
@@ -109,10 +111,27 @@ public struct CheckpointFolder: Sendable, Equatable {
         return encoder
     }
 
-    private static func tensors(_ layout: TensorLayout, _ buffer: FloatBuffer, prefix: String = "") -> [SafetensorsWriter.Tensor] {
+    private static func tensors(_ layout: TensorLayout, _ buffer: FloatBuffer) -> [SafetensorsWriter.Tensor] {
         layout.specs.map { spec in
-            SafetensorsWriter.Tensor(name: prefix + spec.name, shape: spec.shape,
-                                     values: UnsafeBufferPointer(layout.view(spec.name, in: buffer)))
+            SafetensorsWriter.Tensor(name: spec.name, shape: spec.shape, values: UnsafeBufferPointer(layout.view(spec.name, in: buffer)))
+        }
+    }
+
+    /// Appends the layout's tensors of a flat buffer in layout order, leaving out the alignment
+    /// padding between them, as its pieces arrive.
+    private static func appendTensors(of values: any FlatValues, layout: TensorLayout, to sink: SafetensorsWriter.ValueSink) throws {
+        let specs = layout.specs
+        var position = 0, next = 0
+        try values.forEachPiece { piece in
+            let covered = position ..< position + piece.count
+            while next < specs.count {
+                let tensor = specs[next].offset ..< specs[next].offset + specs[next].count
+                let part = tensor.clamped(to: covered)
+                if !part.isEmpty { try sink.append(UnsafeBufferPointer(rebasing: piece[part.lowerBound - position ..< part.upperBound - position])) }
+                guard tensor.upperBound <= covered.upperBound else { break }
+                next += 1
+            }
+            position = covered.upperBound
         }
     }
 
@@ -178,9 +197,13 @@ public struct CheckpointFolder: Sendable, Equatable {
         }
     }
 
-    /// Reads AdamW's moments into buffers that follow `layout`; returns the optimizer's step count.
-    public func readOptimizerMoments(layout: TensorLayout, firstMoment: FloatBuffer, secondMoment: FloatBuffer) throws -> Int {
-        precondition(firstMoment.count == layout.totalCount && secondMoment.count == layout.totalCount,
+    /// Reads AdamW's moments of elements `range` of the flat buffer (all of it by default; a rank's
+    /// shard under ZeRO, however many ranks wrote the checkpoint) into buffers of `range.count`;
+    /// returns the optimizer's step count.
+    public func readOptimizerMoments(layout: TensorLayout, range: Range<Int>? = nil, firstMoment: FloatBuffer,
+                                     secondMoment: FloatBuffer) throws -> Int {
+        let range = range ?? 0 ..< layout.totalCount
+        precondition(firstMoment.count == range.count && secondMoment.count == range.count && range.upperBound <= layout.totalCount,
                      "optimizer moments do not follow the layout")
         let reader = try openSafetensors(Self.optimizerFile)
         guard let stepText = reader.metadata[Self.optimizerStepKey], let step = Int(stepText), step >= 0 else {
@@ -189,10 +212,17 @@ public struct CheckpointFolder: Sendable, Equatable {
         for (prefix, buffer) in [(Self.firstMomentPrefix, firstMoment), (Self.secondMomentPrefix, secondMoment)] {
             for spec in layout.specs {
                 let name = prefix + spec.name
-                guard reader.entry(name) != nil else {
+                guard let entry = reader.entry(name) else {
                     throw CheckpointError.missingTensor(file: reader.path, tensor: name, triedNames: [name])
                 }
-                try reader.read(name, into: layout.view(spec.name, in: buffer), expectedShape: spec.shape)
+                guard entry.shape == spec.shape else {
+                    throw SafetensorsError.shapeMismatch(file: reader.path, tensor: name, expected: spec.shape, found: entry.shape)
+                }
+                let part = (spec.offset ..< spec.offset + spec.count).clamped(to: range)
+                guard !part.isEmpty else { continue }
+                let destination = buffer.buffer[part.lowerBound - range.lowerBound ..< part.upperBound - range.lowerBound]
+                try reader.read(name, elements: part.lowerBound - spec.offset ..< part.upperBound - spec.offset,
+                                into: UnsafeMutableBufferPointer(rebasing: destination), expectedShape: spec.shape)
             }
         }
         return step

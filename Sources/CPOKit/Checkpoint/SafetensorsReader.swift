@@ -135,14 +135,22 @@ public struct SafetensorsReader {
 
     /// Reads tensor `name` into `destination`, converting to Float; its shape must be `expectedShape`.
     public func read(_ name: String, into destination: UnsafeMutableBufferPointer<Float>, expectedShape: [Int]) throws {
+        precondition(destination.count == expectedShape.reduce(1, *), "destination size does not match expected shape")
+        try read(name, elements: 0 ..< destination.count, into: destination, expectedShape: expectedShape)
+    }
+
+    /// Reads `elements` of tensor `name` (flat, row-major) into `destination`, converting to Float;
+    /// the tensor's shape must be `expectedShape`. Only those elements' bytes are touched.
+    public func read(_ name: String, elements: Range<Int>, into destination: UnsafeMutableBufferPointer<Float>, expectedShape: [Int]) throws {
         guard let entry = entry(name) else { throw SafetensorsError.missingTensor(file: path, tensor: name) }
         guard entry.shape == expectedShape else {
             throw SafetensorsError.shapeMismatch(file: path, tensor: name, expected: expectedShape, found: entry.shape)
         }
+        precondition(destination.count == elements.count && elements.lowerBound >= 0 && elements.upperBound <= expectedShape.reduce(1, *),
+                     "elements \(elements) do not fit the tensor or the destination")
         let count = destination.count
-        precondition(count == expectedShape.reduce(1, *), "destination size does not match expected shape")
         data.withUnsafeBytes { raw in
-            let source = raw.baseAddress! + dataStart + entry.range.lowerBound
+            let source = raw.baseAddress! + dataStart + entry.range.lowerBound + elements.lowerBound * entry.dtype.byteSize
             switch entry.dtype {
             case .f32:
                 UnsafeMutableRawBufferPointer(destination).copyMemory(from: UnsafeRawBufferPointer(start: source, count: count * 4))

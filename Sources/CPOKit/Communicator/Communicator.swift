@@ -17,6 +17,18 @@ public protocol Communicator: AnyObject {
     /// the same `counts`.
     func allGather<Element: CommunicatorElement>(_ local: UnsafeBufferPointer<Element>, counts: [Int],
                                                  into gathered: UnsafeMutableBufferPointer<Element>) throws
+    /// As `allGather(_:counts:into:)`, with each rank's contribution already in its place in
+    /// `buffer` (after the counts of the ranks before it): no second buffer.
+    func allGatherInPlace<Element: CommunicatorElement>(_ buffer: UnsafeMutableBufferPointer<Element>, counts: [Int]) throws
+    /// Sums `send` (`counts.reduce(0, +)` elements on every rank) over the ranks and hands each rank
+    /// only its part of the sum: rank r receives the `counts[r]` elements after the counts of the
+    /// ranks before it into `received`.
+    func reduceScatterSum<Element: CommunicatorElement>(_ send: UnsafeBufferPointer<Element>, counts: [Int],
+                                                        into received: UnsafeMutableBufferPointer<Element>) throws
+    /// Rank r's `local` (`counts[r]` elements) to `root`, whose `gathered` receives them in rank
+    /// order; the other ranks' `gathered` is not touched (pass an empty one).
+    func gather<Element: CommunicatorElement>(_ local: UnsafeBufferPointer<Element>, counts: [Int],
+                                              into gathered: UnsafeMutableBufferPointer<Element>, root: Int) throws
     /// Copies `root`'s buffer into every rank's buffer of the same count.
     func broadcast<Element: CommunicatorElement>(_ buffer: UnsafeMutableBufferPointer<Element>, root: Int) throws
     func barrier() throws

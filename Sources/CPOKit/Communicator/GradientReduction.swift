@@ -1,99 +1,102 @@
 import Foundation
 
-/// The gradient all-reduce of one optimizer step, overlapped with the backward pass that produces
-/// the gradients. The backward pass finishes block L−1 first and block 0 last, and each block's
-/// gradients are one contiguous range of the flat buffer, so a block's sums can travel while the
-/// blocks below it are still being differentiated.
+/// The sum over the ranks of one backward pass's gradients, bucket by bucket in the order of
+/// `GradientBuckets`, overlapped with the pass where that pays. What summing a bucket means is the
+/// caller's: an in-place all-reduce (ZeRO stages 0 and 1), or a reduce-scatter that keeps this
+/// rank's shard only (stage 2, `GradientReduceScatter`).
 ///
-/// A thread of its own issues the blocking in-place all-reduces: MPI_Iallreduce would progress only
-/// inside later MPI calls, which the backward pass does not make. That thread is then the only one
-/// calling MPI (MPI_THREAD_SERIALIZED): between the first `blockFinished` and `finish()` the caller
-/// makes no MPI call.
+/// A thread of its own issues the blocking collectives: MPI_Iallreduce would progress only inside
+/// later MPI calls, which the backward pass does not make. That thread is then the only one calling
+/// MPI (MPI_THREAD_SERIALIZED): between the first `blockFinished` and `finish()` the caller makes no
+/// MPI call.
 ///
 /// The overlap pays only where a core is free for that thread: on cores the backward pass already
-/// fills it takes its time from the compute (on 2 cores with 2 ranks it hid nothing and cost a
-/// few %). Without `overlapping` the buckets wait for `finish()`: the same sums, after the pass.
-///
-/// Every rank sums the same buckets in the same order — blocks L−1 … 0, then the rest of the buffer
-/// (the embeddings, which the backward pass finishes last, and the final LayerNorm), each cut at
-/// the communicator's bucket size — whenever its own backward pass releases them, so the sums
-/// depend neither on timing nor on whether a rank ran a backward pass at all.
+/// fills it takes its time from the compute (on 2 cores with 2 ranks it hid nothing and cost a few
+/// %). Every rank sums the same buckets in the same order whenever its own backward pass releases
+/// them, so the sums depend neither on the schedule nor on whether a rank ran a backward pass at all.
 public final class GradientReduction {
-    /// The ranges of the buffer, in the order every rank all-reduces them.
-    public let buckets: [Range<Int>]
-    /// Per layer, how many of `buckets` are final once that block's backward pass has run.
-    private let readyAfterBlock: [Int]
+    /// When the buckets are summed.
+    public enum Schedule: Sendable {
+        /// On the communication thread as soon as the pass has finished their block.
+        case duringPass
+        /// All in `finish()`, after the pass.
+        case afterPass
+        /// As each block finishes, the pass waiting for them: no overlap, but a block's buckets
+        /// are done with before the next block is differentiated (what stage 2 needs to keep
+        /// only the blocks in flight in memory when no core is free for the overlap).
+        case blockByBlock
+    }
+
+    public let plan: GradientBuckets
+    public var buckets: [Range<Int>] { plan.buckets }
+    public let schedule: Schedule
     private var nextBlock: Int
     private let progress: Progress
-    /// Whether `blockFinished` releases buckets to the thread, or `finish()` releases them all.
-    public let overlapping: Bool
 
-    /// Starts the communication thread for `gradients`, whose block `l` spans `blocks[l]`
-    /// (consecutive ranges in increasing order); nothing is summed before `blockFinished`.
-    public init(gradients: UnsafeMutableBufferPointer<Float>, blocks: [Range<Int>], communicator: MPICommunicator,
-                overlapping: Bool = true) {
-        precondition(zip(blocks, blocks.dropFirst()).allSatisfy { $0.upperBound == $1.lowerBound }
-                         && (blocks.last?.upperBound ?? 0) <= gradients.count, "blocks must be consecutive ranges of the buffer")
-        let length = max(1, communicator.bucketBytes / MemoryLayout<Float>.stride)
-        func cut(_ range: Range<Int>) -> [Range<Int>] {
-            stride(from: range.lowerBound, to: range.upperBound, by: length).map { $0 ..< min($0 + length, range.upperBound) }
-        }
-        var buckets: [Range<Int>] = [], readyAfterBlock = [Int](repeating: 0, count: blocks.count)
-        for layer in blocks.indices.reversed() {
-            buckets += cut(blocks[layer])
-            readyAfterBlock[layer] = buckets.count
-        }
-        let blocksStart = blocks.first?.lowerBound ?? 0, blocksEnd = blocks.last?.upperBound ?? 0
-        buckets += cut(0 ..< blocksStart) + cut(blocksEnd ..< gradients.count)
-        self.buckets = buckets
-        self.readyAfterBlock = readyAfterBlock
-        nextBlock = blocks.count - 1
-        self.overlapping = overlapping
-        progress = Progress(gradients: gradients, buckets: buckets, communicator: communicator)
+    /// Starts the communication thread; `sum(i)` sums bucket i of `plan`, called on that thread for
+    /// i = 0, 1, … in order. Nothing is summed before `blockFinished`.
+    public init(plan: GradientBuckets, schedule: Schedule, sum: @escaping (Int) throws -> Void) {
+        self.plan = plan
+        self.schedule = schedule
+        nextBlock = plan.readyAfterBlock.count - 1
+        progress = Progress(total: plan.buckets.count, sum: sum)
         Thread { [progress] in progress.sumReleasedBuckets() }.start()
     }
 
-    /// Called once the step's last backward pass has finished `layer`'s gradients; layers come
-    /// from the last to the first.
+    /// The all-reduce of `gradients`, whose block `l` spans `blocks[l]`, in buckets of the
+    /// communicator's bucket size: during the pass when `overlapping`, else after it.
+    public convenience init(gradients: UnsafeMutableBufferPointer<Float>, blocks: [Range<Int>], communicator: MPICommunicator,
+                            overlapping: Bool = true) {
+        let plan = GradientBuckets(count: gradients.count, blocks: blocks, bucketLength: communicator.bucketLength(of: Float.self))
+        self.init(plan: plan, schedule: overlapping ? .duringPass : .afterPass) { index in
+            try communicator.allReduceSum(UnsafeMutableBufferPointer(rebasing: gradients[plan.buckets[index]]))
+        }
+    }
+
+    /// Called once the pass has finished `layer`'s gradients; layers come from the last to the first.
     public func blockFinished(_ layer: Int) {
         precondition(layer == nextBlock, "blocks finish from the last to the first: expected \(nextBlock), got \(layer)")
         nextBlock -= 1
-        if overlapping { progress.release(upTo: readyAfterBlock[layer]) }
+        switch schedule {
+        case .duringPass: progress.release(upTo: plan.readyAfterBlock[layer])
+        case .blockByBlock:
+            progress.release(upTo: plan.readyAfterBlock[layer])
+            progress.wait(upTo: plan.readyAfterBlock[layer])
+        case .afterPass: break
+        }
     }
 
-    /// Sums whatever is not summed yet and returns once every bucket is: the gradients are then
-    /// the sums over all ranks, and the caller may use MPI again.
+    /// Sums whatever is not summed yet and returns once every bucket is; the caller may then use
+    /// MPI again.
     public func finish() throws {
-        progress.release(upTo: buckets.count)
+        progress.release(upTo: plan.buckets.count)
         try progress.waitForAll()
     }
 
-    /// A step abandoned by an error ends the thread without summing more.
+    /// A pass abandoned by an error ends the thread without summing more.
     deinit { progress.abandon() }
 
-    /// What the communication thread and the caller share: the buffer, which they touch in
-    /// disjoint ranges, and under one lock the buckets released by the backward pass, the buckets
-    /// summed, and how it ended.
+    /// What the communication thread and the caller share: under one lock, the buckets released by
+    /// the backward pass, the buckets summed, and how it ended. The buffer itself they touch in
+    /// disjoint ranges.
     private final class Progress: @unchecked Sendable {
-        private let gradients: UnsafeMutableBufferPointer<Float>
-        private let buckets: [Range<Int>]
-        private let communicator: MPICommunicator
+        private let total: Int
+        private let sum: (Int) throws -> Void
         private let condition = NSCondition()
-        private var total: Int { buckets.count }
         private var released = 0, summed = 0
         private var error: (any Error)?
         private var abandoned = false
 
-        init(gradients: UnsafeMutableBufferPointer<Float>, buckets: [Range<Int>], communicator: MPICommunicator) {
-            self.gradients = gradients; self.buckets = buckets; self.communicator = communicator
+        init(total: Int, sum: @escaping (Int) throws -> Void) {
+            self.total = total; self.sum = sum
         }
 
         /// The communication thread: sums each bucket once released, in order, until all are
-        /// summed, one fails or the step is abandoned.
+        /// summed, one fails or the pass is abandoned.
         func sumReleasedBuckets() {
             while let index = nextReady() {
                 do {
-                    try communicator.allReduceSum(UnsafeMutableBufferPointer(rebasing: gradients[buckets[index]]))
+                    try sum(index)
                     update { summed += 1 }
                 } catch {
                     update { self.error = error }
@@ -112,10 +115,17 @@ public final class GradientReduction {
         func release(upTo count: Int) { update { released = max(released, count) } }
         func abandon() { update { abandoned = true } }
 
-        func waitForAll() throws {
+        /// Returns once `count` buckets are summed or one failed (`waitForAll` reports it).
+        func wait(upTo count: Int) {
             condition.lock()
             defer { condition.unlock() }
-            while summed < total && error == nil { condition.wait() }
+            while summed < count && error == nil { condition.wait() }
+        }
+
+        func waitForAll() throws {
+            wait(upTo: total)
+            condition.lock()
+            defer { condition.unlock() }
             if let error { throw error }
         }
 

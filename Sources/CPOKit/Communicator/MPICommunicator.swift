@@ -76,7 +76,7 @@ public final class MPICommunicator: Communicator {
     }
 
     public func allReduceSum<Element: CommunicatorElement>(_ buffer: UnsafeMutableBufferPointer<Element>) throws {
-        for bucket in buckets(buffer.count, of: Element.self) {
+        for bucket in (0 ..< buffer.count).buckets(of: bucketLength(of: Element.self)) {
             try Self.check(MPI_Allreduce(cmpi_in_place(), buffer.baseAddress! + bucket.lowerBound, Int32(bucket.count),
                                          Self.datatype(Element.self), cmpi_op_sum(), communicator), "MPI_Allreduce")
         }
@@ -94,18 +94,43 @@ public final class MPICommunicator: Communicator {
                                                         into gathered: UnsafeMutableBufferPointer<Element>) throws {
         precondition(counts.count == size && counts[rank] == local.count && gathered.count == counts.reduce(0, +),
                      "gather counts must list every rank's count, this rank's matching its buffer")
-        let receiveCounts = try counts.map { try Self.int32($0, "MPI_Allgatherv") }
-        var starts = [0]
-        for count in counts.dropLast() { starts.append(starts.last! + count) }
-        let offsets = try starts.map { try Self.int32($0, "MPI_Allgatherv") }
+        let (receiveCounts, offsets) = try Self.displacements(counts, "MPI_Allgatherv")
         try Self.check(MPI_Allgatherv(local.baseAddress, receiveCounts[rank], Self.datatype(Element.self),
                                       gathered.baseAddress, receiveCounts, offsets, Self.datatype(Element.self), communicator),
                        "MPI_Allgatherv")
     }
 
+    public func allGatherInPlace<Element: CommunicatorElement>(_ buffer: UnsafeMutableBufferPointer<Element>, counts: [Int]) throws {
+        precondition(counts.count == size && buffer.count == counts.reduce(0, +), "gather counts must list every rank's count")
+        let (receiveCounts, offsets) = try Self.displacements(counts, "MPI_Allgatherv")
+        try Self.check(MPI_Allgatherv(cmpi_in_place(), 0, Self.datatype(Element.self),
+                                      buffer.baseAddress, receiveCounts, offsets, Self.datatype(Element.self), communicator),
+                       "MPI_Allgatherv")
+    }
+
+    public func reduceScatterSum<Element: CommunicatorElement>(_ send: UnsafeBufferPointer<Element>, counts: [Int],
+                                                               into received: UnsafeMutableBufferPointer<Element>) throws {
+        precondition(counts.count == size && send.count == counts.reduce(0, +) && received.count == counts[rank],
+                     "reduce-scatter counts must list every rank's count, this rank's matching its buffer")
+        let (receiveCounts, _) = try Self.displacements(counts, "MPI_Reduce_scatter")
+        try Self.check(MPI_Reduce_scatter(send.baseAddress, received.baseAddress, receiveCounts, Self.datatype(Element.self),
+                                          cmpi_op_sum(), communicator), "MPI_Reduce_scatter")
+    }
+
+    public func gather<Element: CommunicatorElement>(_ local: UnsafeBufferPointer<Element>, counts: [Int],
+                                                     into gathered: UnsafeMutableBufferPointer<Element>, root: Int) throws {
+        precondition((0..<size).contains(root), "gather root \(root) is not a rank")
+        precondition(counts.count == size && counts[rank] == local.count && (rank != root || gathered.count == counts.reduce(0, +)),
+                     "gather counts must list every rank's count, this rank's matching its buffer")
+        let (receiveCounts, offsets) = try Self.displacements(counts, "MPI_Gatherv")
+        try Self.check(MPI_Gatherv(local.baseAddress, receiveCounts[rank], Self.datatype(Element.self),
+                                   gathered.baseAddress, receiveCounts, offsets, Self.datatype(Element.self), Int32(root), communicator),
+                       "MPI_Gatherv")
+    }
+
     public func broadcast<Element: CommunicatorElement>(_ buffer: UnsafeMutableBufferPointer<Element>, root: Int) throws {
         precondition((0..<size).contains(root), "broadcast root \(root) is not a rank")
-        for bucket in buckets(buffer.count, of: Element.self) {
+        for bucket in (0 ..< buffer.count).buckets(of: bucketLength(of: Element.self)) {
             try Self.check(MPI_Bcast(buffer.baseAddress! + bucket.lowerBound, Int32(bucket.count), Self.datatype(Element.self),
                                      Int32(root), communicator), "MPI_Bcast")
         }
@@ -135,10 +160,9 @@ public final class MPICommunicator: Communicator {
         exit(code)
     }
 
-    /// Consecutive ranges of at most `bucketBytes` (and at most Int32.max elements) covering `count` elements.
-    private func buckets<Element>(_ count: Int, of type: Element.Type) -> [Range<Int>] {
-        let length = min(max(1, bucketBytes / MemoryLayout<Element>.stride), Int(Int32.max))
-        return stride(from: 0, to: count, by: length).map { $0..<min($0 + length, count) }
+    /// Elements of `type` in one bucket: at most `bucketBytes`, and at most Int32.max.
+    public func bucketLength<Element>(of type: Element.Type) -> Int {
+        min(max(1, bucketBytes / MemoryLayout<Element>.stride), Int(Int32.max))
     }
 
     private static func datatype<Element: CommunicatorElement>(_ type: Element.Type) -> MPI_Datatype {
@@ -149,6 +173,13 @@ public final class MPICommunicator: Communicator {
         case .int64: return cmpi_int64()
         case .uint8: return cmpi_uint8()
         }
+    }
+
+    /// Per-rank counts and their starts (the counts before each) as MPI's 32-bit arrays.
+    private static func displacements(_ counts: [Int], _ call: String) throws -> (counts: [Int32], offsets: [Int32]) {
+        var starts = [0]
+        for count in counts.dropLast() { starts.append(starts.last! + count) }
+        return (try counts.map { try int32($0, call) }, try starts.map { try int32($0, call) })
     }
 
     private static func int32(_ count: Int, _ call: String) throws -> Int32 {

@@ -20,6 +20,22 @@ public final class SingleProcessCommunicator: Communicator {
         if let source = local.baseAddress { gathered.baseAddress!.update(from: source, count: local.count) }
     }
 
+    public func allGatherInPlace<Element: CommunicatorElement>(_ buffer: UnsafeMutableBufferPointer<Element>, counts: [Int]) throws {
+        precondition(counts == [buffer.count], "gather counts do not match a world of one")
+    }
+
+    public func reduceScatterSum<Element: CommunicatorElement>(_ send: UnsafeBufferPointer<Element>, counts: [Int],
+                                                               into received: UnsafeMutableBufferPointer<Element>) throws {
+        precondition(counts == [send.count] && received.count == send.count, "reduce-scatter counts do not match a world of one")
+        if let source = send.baseAddress { received.baseAddress!.update(from: source, count: send.count) }
+    }
+
+    public func gather<Element: CommunicatorElement>(_ local: UnsafeBufferPointer<Element>, counts: [Int],
+                                                     into gathered: UnsafeMutableBufferPointer<Element>, root: Int) throws {
+        precondition(root == 0, "gather root \(root) is not a rank of a world of one")
+        try allGather(local, counts: counts, into: gathered)
+    }
+
     public func broadcast<Element: CommunicatorElement>(_ buffer: UnsafeMutableBufferPointer<Element>, root: Int) throws {
         precondition(root == 0, "broadcast root \(root) is not a rank of a world of one")
     }

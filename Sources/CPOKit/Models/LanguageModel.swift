@@ -35,8 +35,8 @@ public protocol LanguageModel: AnyObject {
     var lastBatch: (tokens: [Int32], targets: [Int32])? { get }
 
     /// Adds ∂L/∂θ to `gradients` for a loss whose derivative by nll[b, t] is `lossWeights[b, t]`.
-    /// Pass `reduction` on the step's last backward pass only: it hears of each block as soon as the
-    /// block's gradients are final.
+    /// `reduction` (from `GradientExchange`), when given, hears of each block as soon as the block's
+    /// gradients are final.
     func backward(lossWeights: [Float], reduction: GradientReduction?)
 
     /// A KV-cache decoder for `rows` sequences of up to `capacity` tokens (default: the context),

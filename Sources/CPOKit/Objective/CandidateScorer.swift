@@ -54,7 +54,7 @@ public final class CandidateScorer {
     /// Adds Σ_r scoreGradients[r] · ∇θ s_θ(row r) to `model.gradients`, for the rows of the last
     /// `score`, in that order. With scoreGradients[r] = ∂L/∂s_r this is ∇θ L: s_r = −Σ nll over the
     /// row's continuation positions, so each of them gets the loss weight ∂L/∂nll = −∂L/∂s_r.
-    /// `reduction` goes to the model's backward pass: pass it on the step's last one only.
+    /// `reduction` goes to the model's backward pass (see `GradientExchange`).
     public func backward(scoreGradients: [Double], reduction: GradientReduction? = nil) {
         // A shard may hold none of a batch's candidates; it then adds nothing.
         if scored == nil && scoreGradients.isEmpty { return }

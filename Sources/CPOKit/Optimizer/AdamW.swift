@@ -3,30 +3,42 @@ import Foundation
 /// AdamW with `torch.optim.AdamW`'s arithmetic, operation for operation (its single-tensor CPU
 /// path), so parameters agree with PyTorch to float rounding. Weight decay applies to tensors with
 /// two or more dimensions only (matrices and embeddings, not biases or LayerNorm gains).
+///
+/// Under ZeRO stages 1 and 2 each rank's optimizer updates only `range`, its shard of the flat
+/// buffer, and holds the moments of that range alone. The arithmetic is element by element, so a
+/// shard's parameters come out bit for bit as the whole buffer's update would leave them.
 public final class AdamW {
     public let beta1: Double
     public let beta2: Double
     public let epsilon: Double
     public let weightDecay: Double
     public let layout: TensorLayout
-    /// First and second moments, laid out like the parameters.
+    /// The elements of the flat buffer this optimizer updates (all of them unless sharded).
+    public let range: Range<Int>
+    /// First and second moments of `range`: element i belongs to element `range.lowerBound + i` of
+    /// the parameters.
     public let m: FloatBuffer
     public let v: FloatBuffer
     /// Updates taken so far; restore it with the moments to resume.
     public var step: Int
 
-    public init(layout: TensorLayout, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0.01) {
+    public init(layout: TensorLayout, range: Range<Int>? = nil, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+                weightDecay: Double = 0.01) {
+        let range = range ?? 0 ..< layout.totalCount
+        precondition(range.lowerBound >= 0 && range.upperBound <= layout.totalCount, "the optimizer's range lies outside the layout")
         self.layout = layout
+        self.range = range
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
-        m = FloatBuffer(count: layout.totalCount)
-        v = FloatBuffer(count: layout.totalCount)
+        m = FloatBuffer(count: range.count)
+        v = FloatBuffer(count: range.count)
         step = 0
     }
 
-    /// One update of `parameters` from `gradients` (both laid out by `layout`).
+    /// One update of `range` of `parameters` from the same range of `gradients` (both laid out by
+    /// `layout`; elements outside the range are neither read nor written).
     public func update(parameters: FloatBuffer, gradients: FloatBuffer, learningRate: Double) {
         precondition(parameters.count == layout.totalCount && gradients.count == layout.totalCount, "buffers do not follow the optimizer's layout")
         step += 1
@@ -41,10 +53,12 @@ public final class AdamW {
         let correction2Root = Vector(repeating: Float(correction2.squareRoot()))
         let epsilon = Vector(repeating: Float(epsilon))
         for spec in layout.specs {
+            let part = (spec.offset ..< spec.offset + spec.count).clamped(to: range)
+            guard !part.isEmpty else { continue }
             let decays = spec.shape.count >= 2
-            let p = parameters.pointer + spec.offset, g = gradients.pointer + spec.offset
-            let m = m.pointer + spec.offset, v = v.pointer + spec.offset
-            Parallel.forEachChunk(spec.count) { range in
+            let p = parameters.pointer + part.lowerBound, g = gradients.pointer + part.lowerBound
+            let m = m.pointer + (part.lowerBound - range.lowerBound), v = v.pointer + (part.lowerBound - range.lowerBound)
+            Parallel.forEachChunk(part.count) { range in
                 VectorMath.forEachBlock(range.count) { start, lanes in
                     let i = range.lowerBound + start
                     var parameter = VectorMath.load(p + i, lanes: lanes), gradient = VectorMath.load(g + i, lanes: lanes)

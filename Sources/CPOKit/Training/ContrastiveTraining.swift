@@ -51,7 +51,7 @@ public final class ContrastiveTraining: TrainingObjective {
         }
     }
 
-    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int, reduction: GradientReduction?) throws -> ObjectiveStep {
+    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int, exchange: GradientExchange) throws -> ObjectiveStep {
         // Every rank knows the whole global batch (the data order is deterministic), so BN draws
         // from all of it whatever the layout; each rank makes and scores only its own candidates.
         let examples = batch.map { fitted(data.instruction($0)!) }
@@ -116,10 +116,10 @@ public final class ContrastiveTraining: TrainingObjective {
                 totals.add(evaluation, examples: perExample, groundTruthTokenLogProbs: groundTruth, share: share)
             }
             let last = micro.upperBound == mine.upperBound
-            // The figures are summed over the ranks before the last backward pass hands MPI to the reduction.
+            // The figures are summed over the ranks before the last backward pass hands MPI to its reduction.
             if last { global = Totals(vector: try layout.world.allReduceSum(totals.vector)) }
-            scorer.backward(scoreGradients: rows.map { evaluation.scoreGradients[$0.example - first][$0.candidate] * share },
-                            reduction: last ? reduction : nil)
+            let scoreGradients = rows.map { evaluation.scoreGradients[$0.example - first][$0.candidate] * share }
+            try exchange.backwardPass(last: last) { scorer.backward(scoreGradients: scoreGradients, reduction: $0) }
             forwardBackwardSeconds += lap()
         }
         return ObjectiveStep(loss: global.loss, tokens: totals.tokens, metrics: [

@@ -11,7 +11,7 @@ public final class MaximumLikelihood: TrainingObjective {
         self.model = model; self.data = data; self.seqLen = seqLen; self.padding = padding; self.layout = layout
     }
 
-    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int, reduction: GradientReduction?) throws -> ObjectiveStep {
+    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int, exchange: GradientExchange) throws -> ObjectiveStep {
         let mine = Array(batch[layout.groupSlice(of: batch.count)])
         let batches = try mine.split(into: microBatches).map { try data.batch(Array($0), seqLen: seqLen, padding: padding) }
         let meanLoss = try MeanTokenLoss(batches, communicator: communicator)
@@ -20,9 +20,9 @@ public final class MaximumLikelihood: TrainingObjective {
             try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             for value in model.nll { nllSum += Double(value) }
             let last = index == batches.count - 1
-            // The loss is summed over the ranks before the last backward pass hands MPI to the reduction.
+            // The loss is summed over the ranks before the last backward pass hands MPI to its reduction.
             if last { loss = try meanLoss.loss(nllSum: nllSum) }
-            model.backward(lossWeights: meanLoss.lossWeights(batch), reduction: last ? reduction : nil)
+            try exchange.backwardPass(last: last) { model.backward(lossWeights: meanLoss.lossWeights(batch), reduction: $0) }
         }
         return ObjectiveStep(loss: loss, tokens: batches.reduce(0) { $0 + $1.rows * $1.length })
     }

@@ -18,7 +18,7 @@ public final class ParallelScheduledSampling: TrainingObjective {
         self.padding = padding; self.layout = layout
     }
 
-    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int, reduction: GradientReduction?) throws -> ObjectiveStep {
+    public func accumulateGradients(step: Int, batch: [Int], microBatches: Int, exchange: GradientExchange) throws -> ObjectiveStep {
         // Micro-batches as ranges of places in the global batch: the places key the random draws.
         let mine = layout.groupSlice(of: batch.count)
         let microSize = mine.count / microBatches
@@ -50,9 +50,9 @@ public final class ParallelScheduledSampling: TrainingObjective {
             try model.forward(tokens: mixed, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             for value in model.nll { nllSum += Double(value) }
             let last = place.upperBound == mine.upperBound
-            // The loss is summed over the ranks before the last backward pass hands MPI to the reduction.
+            // The loss is summed over the ranks before the last backward pass hands MPI to its reduction.
             if last { loss = try meanLoss.loss(nllSum: nllSum) }
-            model.backward(lossWeights: meanLoss.lossWeights(batch), reduction: last ? reduction : nil)
+            try exchange.backwardPass(last: last) { model.backward(lossWeights: meanLoss.lossWeights(batch), reduction: $0) }
         }
         return ObjectiveStep(loss: loss, tokens: 2 * batches.reduce(0) { $0 + $1.rows * $1.length },
                              metrics: ["pss_replaced_fraction": Double(replaced) / Double(max(replaceable, 1))])

@@ -1,10 +1,19 @@
 import Foundation
 
-/// The training loop: batches → objective (forward/backward) → all-reduce → clip → AdamW, with
-/// held-out evaluation, atomic checkpoints and exact resumption.
+/// The training loop: batches → objective (forward/backward) → gradient sum over the ranks → clip →
+/// AdamW, with held-out evaluation, atomic checkpoints and exact resumption.
 ///
 /// Each step is a pure function of (weights, optimizer moments, step, data cursor), all of which a
 /// checkpoint holds, so N steps straight and N/2 + resume + N/2 give the same bits.
+///
+/// Over several ranks, ZeRO (`zeroStage`) partitions the flat buffer into one shard per rank
+/// (`RankShards`): at stage 1 each rank holds AdamW's moments of its shard alone and updates only
+/// its shard of the parameters, then the ranks all-gather the parameters; stage 2 also sums the
+/// gradients by reduce-scatter (`GradientReduceScatter`), so each rank keeps only its shard of them.
+/// Every stage does the same arithmetic on every element — the gradient norm too is summed shard
+/// by shard at every stage — so the stages differ only where the sums over ranks add in another
+/// order (never on two ranks, whose sum has one addition), and checkpoints hold the whole moments,
+/// whatever the stage or number of ranks.
 public final class Trainer {
     public let model: any LanguageModel
     public let tokenizer: any Tokenizer
@@ -17,6 +26,15 @@ public final class Trainer {
     let objective: any TrainingObjective
     let optimizer: AdamW
     let schedule: LearningRateSchedule
+    /// The ZeRO stage in effect: `options.zero`, or 0 on one rank.
+    public let zeroStage: Int
+    /// The flat buffer's cut over the ranks.
+    let shards: RankShards
+    private let exchange: GradientExchange
+    /// Stage 2's gradient sum, which also samples how much of the gradient buffer memory holds.
+    private let reduceScatter: GradientReduceScatter?
+    /// Elements per piece of the collectives over the whole buffer.
+    private let pieceLength: Int
     private(set) var order: DataOrder
     /// Optimizer steps completed.
     public private(set) var step = 0
@@ -82,14 +100,30 @@ public final class Trainer {
         default:
             objective = MaximumLikelihood(model: model, data: data, seqLen: options.seqLen, padding: tokenizer.endOfText, layout: layout)
         }
-        optimizer = AdamW(layout: model.layout, beta1: options.adamBeta1, beta2: options.adamBeta2,
-                          epsilon: options.adamEpsilon, weightDecay: options.weightDecay)
+        zeroStage = communicator.size > 1 ? options.zero : 0
+        shards = RankShards(count: model.layout.totalCount, ranks: communicator.size)
+        optimizer = AdamW(layout: model.layout, range: zeroStage >= 1 ? shards.ranges[communicator.rank] : nil, beta1: options.adamBeta1,
+                          beta2: options.adamBeta2, epsilon: options.adamEpsilon, weightDecay: options.weightDecay)
+        let mpi = communicator.size > 1 ? communicator as? MPICommunicator : nil
+        pieceLength = mpi?.bucketLength(of: Float.self) ?? MPICommunicator.defaultBucketBytes / MemoryLayout<Float>.stride
+        let overlapping = Self.overlapsAllReduce(options)
+        reduceScatter = zeroStage == 2 ? mpi.map {
+            GradientReduceScatter(gradients: model.gradients, blocks: model.blockParameterRanges, communicator: $0, measuringResidentPeak: true)
+        } : nil
+        if let reduceScatter {
+            exchange = .reduceScatter(reduceScatter, overlapping: overlapping)
+        } else if let mpi {
+            exchange = .allReduce(model.gradients, blocks: model.blockParameterRanges, over: mpi, overlapping: overlapping)
+        } else {
+            exchange = .alone
+        }
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps,
                                         totalSteps: options.steps, minimumRatio: options.minLrRatio)
         var cursor = DataCursor.start
         if resume, let checkpoint = try CheckpointFolder.newestComplete(in: runDirectory) {
             try checkpoint.readParameters(layout: model.layout, into: model.parameters)
-            optimizer.step = try checkpoint.readOptimizerMoments(layout: model.layout, firstMoment: optimizer.m, secondMoment: optimizer.v)
+            optimizer.step = try checkpoint.readOptimizerMoments(layout: model.layout, range: optimizer.range, firstMoment: optimizer.m,
+                                                                 secondMoment: optimizer.v)
             let state = try checkpoint.readTrainerState()
             step = state.globalStep
             cursor = state.dataCursor
@@ -119,7 +153,7 @@ public final class Trainer {
         var badSteps = 0
         while step < options.steps {
             let stepStart = Date()
-            let (result, norm, optimizerSeconds) = try trainStep()
+            let (result, norm, optimizerSeconds, memory) = try trainStep()
             let applied = result.loss.isFinite && norm.isFinite
             badSteps = applied ? 0 : badSteps + 1
             let seconds = Date().timeIntervalSince(stepStart)
@@ -131,6 +165,8 @@ public final class Trainer {
             var record = metricsOfStep.record
             record["optimizer_s"] = optimizerSeconds
             if !applied { record["skipped"] = 1 }
+            record["model_state_bytes"] = memory.total
+            record["gradient_peak_bytes"] = memory.gradients
             if (options.evalEvery > 0 && step % options.evalEvery == 0) || step == options.steps, !split.heldOut.isEmpty {
                 let evaluation = try evaluate()
                 record.merge(evaluation.record) { _, new in new }
@@ -165,7 +201,7 @@ public final class Trainer {
 
     /// `--overlap-allreduce`, with auto resolved: on when this node's cores outnumber its ranks'
     /// threads, leaving one for the communication thread.
-    private var overlapsAllReduce: Bool {
+    private static func overlapsAllReduce(_ options: TrainingOptions) -> Bool {
         switch options.overlapAllReduce {
         case "on": true
         case "off": false
@@ -173,27 +209,47 @@ public final class Trainer {
         }
     }
 
+    /// Bytes of model state in memory on the rank that holds most, the largest over the ranks:
+    /// parameters, gradients and AdamW's moments, with the gradients at the most the buffer has
+    /// held at once so far (at stage 2, sampled before each bucket's pages go back).
+    struct ModelStateBytes {
+        var total: Int
+        var gradients: Int
+    }
+
+    private func modelStateBytes() throws -> ModelStateBytes {
+        let gradients = reduceScatter?.residentPeak ?? model.gradients.residentBytes
+        let total = model.parameters.residentBytes + gradients + optimizer.m.residentBytes + optimizer.v.residentBytes
+        let ranks = try communicator.allGather([Int64(total), Int64(gradients)])
+        return ModelStateBytes(total: Int(stride(from: 0, to: ranks.count, by: 2).map { ranks[$0] }.max()!),
+                               gradients: Int(stride(from: 1, to: ranks.count, by: 2).map { ranks[$0] }.max()!))
+    }
+
     /// One optimizer step over the next global batch: the objective's figures, the gradient norm
-    /// before clipping, and the seconds the rest of the all-reduce, clipping and update took.
-    func trainStep() throws -> (ObjectiveStep, gradientNorm: Double, optimizerSeconds: Double) {
+    /// before clipping, the seconds the rest of the gradient sum, clipping and update took, and the
+    /// model state's memory.
+    func trainStep() throws -> (ObjectiveStep, gradientNorm: Double, optimizerSeconds: Double, memory: ModelStateBytes) {
         let batch = order.nextBatch(size: options.batchSize)
-        model.gradients.zero()
-        // Over several ranks the gradients are summed block by block, during the last backward pass
-        // where that pays.
-        let reduction = (communicator as? MPICommunicator).flatMap {
-            $0.size > 1 ? model.gradientReduction(over: $0, overlapping: overlapsAllReduce) : nil
-        }
-        let result = try objective.accumulateGradients(step: step, batch: batch, microBatches: memoryPlan.microBatches,
-                                                       reduction: reduction)
+        let shard = shards.ranges[communicator.rank]
+        // At stage 2 everything outside the shard is zero already, its pages handed back after the
+        // last step's passes: zeroing it would bring them back.
+        if reduceScatter != nil { model.gradients.zero(shard) } else { model.gradients.zero() }
+        let result = try objective.accumulateGradients(step: step, batch: batch, microBatches: memoryPlan.microBatches, exchange: exchange)
         let start = Date()
-        try reduction?.finish()
-        let norm = clipGradientNorm(model.gradients, maxNorm: Float(options.gradClip))
-        // A non-finite loss or norm would make every weight it touches NaN: the step is skipped.
+        try exchange.finish()
+        // Each rank sums the squares of its own shard, even where it holds all the gradients, so the
+        // norm adds in the same order, and has the same bits, at every stage.
+        let squares = try communicator.allGather([sumOfSquares(UnsafeBufferPointer(rebasing: model.gradients.buffer[shard]))])
+        let norm = gradientNorm(shardSquares: squares)
+        // A non-finite loss or norm would make every weight it touches NaN: every rank skips the step.
         if result.loss.isFinite && norm.isFinite {
+            clipGradient(model.gradients, range: optimizer.range, norm: norm, maxNorm: Float(options.gradClip))
             optimizer.update(parameters: model.parameters, gradients: model.gradients, learningRate: schedule.rate(at: step))
+            if zeroStage >= 1 { try shards.allGather(model.parameters.buffer, over: communicator, pieceLength: pieceLength) }
         }
         step += 1
-        return (result, Double(norm), Date().timeIntervalSince(start))
+        let seconds = Date().timeIntervalSince(start)
+        return (result, Double(norm), seconds, try modelStateBytes())
     }
 
     /// Held-out loss, and for a built-in task the verifier's accuracy on greedy continuations.
@@ -286,18 +342,30 @@ public final class Trainer {
         (examples.map(\.responseIDs.count).max() ?? 1) + 8
     }
 
-    /// Writes `checkpoint-STEP` (rank 0) and drops old ones beyond `keepCheckpoints`.
+    /// Writes `checkpoint-STEP` (rank 0) and drops old ones beyond `keepCheckpoints`. Under ZeRO
+    /// the other ranks send their shards of the moments while rank 0 writes them. A failure ends the
+    /// job (`WorldJob`) before any rank waits for the others.
     func saveCheckpoint() throws -> URL? {
-        defer { try? communicator.barrier() }
-        guard communicator.rank == 0 else { return nil }
+        // Every rank holds all the parameters, so every rank refuses alike.
         try checkFinite(model.parameters)
+        let moments: [any FlatValues] = zeroStage >= 1
+            ? [optimizer.m, optimizer.v].map { GatheredShards(shards: shards, local: UnsafeBufferPointer($0.buffer), communicator: communicator,
+                                                               pieceLength: pieceLength) }
+            : [optimizer.m, optimizer.v]
+        guard communicator.rank == 0 else {
+            // In the order rank 0's writer reads them: the first moment through, then the second.
+            if zeroStage >= 1 { for moment in moments { try moment.forEachPiece { _ in } } }
+            try communicator.barrier()
+            return nil
+        }
         let folder = CheckpointFolder(step: step, in: runDirectory)
         let state = TrainerState(globalStep: step, dataCursor: order.cursor, seed: options.seed,
                                  hyperParameters: try JSONValue(encoding: options))
         try folder.write(config: model.config, layout: model.layout, parameters: model.parameters, tokenizer: tokenizer,
-                         training: .init(trainer: state, optimizerStep: optimizer.step, firstMoment: optimizer.m, secondMoment: optimizer.v),
+                         training: .init(trainer: state, optimizerStep: optimizer.step, firstMoment: moments[0], secondMoment: moments[1]),
                          weights: WeightsFormat(maxShardSize: try options.finalWeights().maxShardSize))
         if options.keepCheckpoints > 0 { _ = try CheckpointFolder.removeAllButNewest(options.keepCheckpoints, in: runDirectory) }
+        try communicator.barrier()
         return folder.url
     }
 }

@@ -2,10 +2,10 @@
 /// the global batch) into the model's gradient buffer; the trainer then all-reduces, clips and updates.
 public protocol TrainingObjective: AnyObject {
     /// Adds ∇θ of the mean loss over the examples `batch` (indices into the training set) to
-    /// `model.gradients`, in `microBatches` pieces of equal size. `reduction`, if any, goes to the
-    /// last backward pass, and no collective may follow that pass: the reduction's thread then
-    /// owns MPI until the trainer calls `finish()`.
-    func accumulateGradients(step: Int, batch: [Int], microBatches: Int, reduction: GradientReduction?) throws -> ObjectiveStep
+    /// `model.gradients`, in `microBatches` pieces of equal size. Every backward pass runs through
+    /// `exchange` (`backwardPass(last:_:)`), and no collective may follow the last one: its reduction
+    /// then owns MPI until the trainer calls `finish()`.
+    func accumulateGradients(step: Int, batch: [Int], microBatches: Int, exchange: GradientExchange) throws -> ObjectiveStep
 }
 
 /// The figures of one step, before the optimizer update.

@@ -70,6 +70,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Steps in a row whose loss or gradient norm is not finite (none of them applied) before the
     /// run stops with an error.
     public var maxBadSteps = 3
+    /// ZeRO stage over the ranks: 0 every rank holds everything; 1 each rank holds and updates its
+    /// shard of the AdamW moments; 2 also keeps only its shard of the summed gradients. One rank is
+    /// stage 0 whatever this says.
+    public var zero = 2
 
     /// `final/`'s weights format; checkpoints take its shard size with F32.
     public func finalWeights() throws -> WeightsFormat { try WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize) }
@@ -86,7 +90,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case sampleFrom = "sample_from", temperature, topK = "top_k", topP = "top_p", maxNewTokens = "max_new_tokens"
         case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction", candidateShards = "candidate_shards"
         case overlapAllReduce = "overlap_allreduce", saveDtype = "save_dtype", maxShardSize = "max_shard_size"
-        case recompute, activationBudget = "activation_budget", maxBadSteps = "max_bad_steps"
+        case recompute, activationBudget = "activation_budget", maxBadSteps = "max_bad_steps", zero
     }
 
     /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
@@ -136,6 +140,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(candidateShards >= 1, "candidate-shards", candidateShards, "a whole number ≥ 1")
         try check(["auto", "on", "off"].contains(overlapAllReduce), "overlap-allreduce", overlapAllReduce, "auto, on or off")
         try check(ActivationRecomputation(rawValue: recompute) != nil, "recompute", recompute, "none or blocks")
+        try check((0...2).contains(zero), "zero", zero, "0, 1 or 2")
         _ = try finalWeights()
         _ = try activationBudgetBytes()
         try check(maxBadSteps >= 1, "max-bad-steps", maxBadSteps, "a whole number ≥ 1")

@@ -36,9 +36,8 @@ extension GPT2 {
     /// Adds ∂L/∂θ to `gradients` for a loss L whose derivative by nll[b, t] is `lossWeights[b, t]`
     /// ([B, T]; ignored at masked positions). Overwrites the logits with their gradient.
     ///
-    /// Pass `reduction` on the step's last backward pass only: it hears of each block as soon as
-    /// the block's gradients are final, and starts summing them over the ranks while this pass
-    /// goes on with the blocks below.
+    /// `reduction`, when given, hears of each block as soon as the block's gradients are final, and
+    /// sums them over the ranks while this pass goes on with the blocks below.
     public func backward(lossWeights: [Float], reduction: GradientReduction?) {
         let pass = self.pass.startBackward(lossWeights: lossWeights), a = activations!
         let k = Kernels(config: config, batchSize: pass.batchSize, length: pass.length)

@@ -7,8 +7,9 @@ public final class GPT2 {
     /// gradients and the optimizer moments.
     public let layout: TensorLayout
     public let parameters: FloatBuffer
-    /// Allocated on first use, so a frozen reference model never holds one.
-    public private(set) lazy var gradients = FloatBuffer(count: layout.totalCount)
+    /// Allocated on first use, so a frozen reference model never holds one; mapped from the kernel,
+    /// so ZeRO stage 2 can hand back the pages outside its shard.
+    public private(set) lazy var gradients = FloatBuffer(count: layout.totalCount, pageBacked: true)
 
     let weights: GPT2Tensors
     private(set) lazy var weightGradients = GPT2Tensors(layout: layout, layers: config.layers, buffer: gradients)

@@ -35,8 +35,7 @@ extension Llama {
     /// ([B, T]; ignored at masked positions). Overwrites the logits with their gradient. With a
     /// tied head, the embedding's gradient sums its two uses.
     ///
-    /// Pass `reduction` on the step's last backward pass only: it hears of each layer as soon as
-    /// the layer's gradients are final.
+    /// `reduction`, when given, hears of each layer as soon as the layer's gradients are final.
     public func backward(lossWeights: [Float], reduction: GradientReduction?) {
         let pass = self.pass.startBackward(lossWeights: lossWeights), a = activations!
         let k = Kernels(config: config, batchSize: pass.batchSize, length: pass.length)

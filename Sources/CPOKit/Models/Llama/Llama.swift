@@ -8,8 +8,9 @@ public final class Llama {
     /// Names, shapes and offsets of the parameters, shared by the gradients and the optimizer moments.
     public let layout: TensorLayout
     public let parameters: FloatBuffer
-    /// Allocated on first use, so a frozen reference model never holds one.
-    public private(set) lazy var gradients = FloatBuffer(count: layout.totalCount)
+    /// Allocated on first use, so a frozen reference model never holds one; mapped from the kernel,
+    /// so ZeRO stage 2 can hand back the pages outside its shard.
+    public private(set) lazy var gradients = FloatBuffer(count: layout.totalCount, pageBacked: true)
 
     let weights: LlamaTensors
     private(set) lazy var weightGradients = LlamaTensors(layout: layout, config: config, buffer: gradients)
