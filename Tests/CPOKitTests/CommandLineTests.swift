@@ -87,6 +87,26 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual((record["token_logprobs"] as! [Double]).count, 2, "no end-of-text token is added to token-id responses")
     }
 
+    func testScoreReadsCRLFAndCROnlyLineEnds() throws {
+        try cpo(["data", "synth", "--task", "sort", "--count", "4", "--out", path("sort.jsonl")])
+        let train = try cpo(["train", "--preset", "tiny", "--data", path("sort.jsonl"), "--steps", "1", "--batch-size", "2",
+                             "--valid-fraction", "0", "--out", path("run")])
+        XCTAssertEqual(train.status, 0, train.output)
+        let pair = #"{"prompt": "a", "response": "b"}"#, other = #"{"prompt": "c", "response": "d"}"#
+        for (name, text) in [("crlf", "\(pair)\r\n\r\n\(other)\r\n"), ("cr", "\r\r\(pair)\r\(other)\r"), ("cr-blank", "\r\n\r\n\(pair)\n")] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path("\(name).jsonl")))
+            let result = try cpo(["score", "--model", path("run/final"), "--input", path("\(name).jsonl"), "--output", path("\(name).out")])
+            XCTAssertEqual(result.status, 0, "\(name): \(result.output)")
+            let records = try String(contentsOfFile: path("\(name).out"), encoding: .utf8).split(separator: "\n")
+                .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            XCTAssertEqual(records.map { $0["prompt"] as? String }, name == "cr-blank" ? ["a"] : ["a", "c"], name)
+        }
+        try Data("\(pair)\r\n{\"prompt\": \"c\"}\r\n".utf8).write(to: URL(fileURLWithPath: path("bad.jsonl")))
+        let bad = try cpo(["score", "--model", path("run/final"), "--input", path("bad.jsonl"), "--output", path("bad.out")])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.output.contains("bad.jsonl:2: missing field 'response'"), bad.output)
+    }
+
     func testCPOWithNegativesFromTheDataFile() throws {
         let lines = (0..<6).map { i in
             #"{"prompt": "say \#(i)", "response": "\#(i)\#(i)", "negatives": ["x\#(i)", "y\#(i)", "\#(i)\#(i)"]}"#
