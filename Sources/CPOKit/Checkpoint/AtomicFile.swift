@@ -7,6 +7,7 @@ import Glibc
 public struct AtomicFileError: Error, CustomStringConvertible {
     public let file: String
     public let reason: String
+    public init(file: String, reason: String) { self.file = file; self.reason = reason }
     static func unwritable(file: String, reason: String) -> AtomicFileError { AtomicFileError(file: file, reason: reason) }
     static func unwritable(file: String) -> AtomicFileError { unwritable(file: file, reason: String(cString: strerror(errno))) }
     public var description: String { "\(file): cannot write: \(reason)" }
@@ -20,17 +21,7 @@ public enum AtomicFile {
         fileprivate let fd: Int32
         fileprivate let destination: String
 
-        public func append(_ bytes: UnsafeRawBufferPointer) throws {
-            var written = 0
-            while written < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw AtomicFileError.unwritable(file: destination)
-                }
-                written += n
-            }
-        }
+        public func append(_ bytes: UnsafeRawBufferPointer) throws { try AtomicFile.writeAll(bytes, to: fd, file: destination) }
 
         public func append(_ data: Data) throws { try data.withUnsafeBytes { try append($0) } }
     }
@@ -60,6 +51,19 @@ public enum AtomicFile {
             throw failure
         }
         syncFolder(folder)
+    }
+
+    /// Writes all of `bytes` to `fd` (write(2) may take only part of them); errors name `file`.
+    static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32, file: String) throws {
+        var written = 0
+        while written < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AtomicFileError.unwritable(file: file)
+            }
+            written += n
+        }
     }
 
     /// Makes a rename inside `folder` durable.
