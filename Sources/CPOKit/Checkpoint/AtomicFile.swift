@@ -14,7 +14,8 @@ public struct AtomicFileError: Error, CustomStringConvertible {
 }
 
 /// Writes files so that a reader (or a later `--resume`) sees either the old content or the new
-/// one, never a half-written file: write to a temporary name, fsync, rename, fsync the folder.
+/// one, never a half-written file: write to a temporary (`TemporaryFile`), fsync, rename, fsync
+/// the folder.
 public enum AtomicFile {
     /// The open temporary file that `write(to:_:)` hands its producer; bytes are appended in order.
     public struct Sink {
@@ -31,24 +32,20 @@ public enum AtomicFile {
     }
 
     /// Streams the content through `produce`, so large files (a model's parameters) need no
-    /// second copy in memory.
+    /// second copy in memory. Leftovers of writers killed in the same folder are removed first.
     public static func write(to url: URL, _ produce: (Sink) throws -> Void) throws {
         let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw AtomicFileError.unwritable(file: url.path) }
+        TemporaryFile.removeAbandoned(in: folder)
+        let (fd, temporary) = try TemporaryFile.create(for: url)
+        // The lock on the temporary is held until it has its final name.
+        defer { close(fd) }
         do {
-            defer { close(fd) }
             try produce(Sink(fd: fd, destination: url.path))
             guard fsync(fd) == 0 else { throw AtomicFileError.unwritable(file: url.path) }
+            guard rename(temporary.path, url.path) == 0 else { throw AtomicFileError.unwritable(file: url.path) }
         } catch {
             unlink(temporary.path)
             throw error
-        }
-        guard rename(temporary.path, url.path) == 0 else {
-            let failure = AtomicFileError.unwritable(file: url.path)
-            unlink(temporary.path)
-            throw failure
         }
         syncFolder(folder)
     }
