@@ -22,6 +22,14 @@ public struct GPT2Config: Codable, Equatable, Sendable {
     public var kept = ConfigFieldsKept()
 
     public var mlpChannels: Int { innerChannels ?? 4 * channels }
+
+    /// The parameters of `GPT2Tensors.descriptions`: token and position embeddings, per block two
+    /// LayerNorms, attention (c_attn, c_proj) and MLP (c_fc, c_proj) with biases, the final LayerNorm.
+    public var weightFloats: Double {
+        let c = Double(channels), inner = innerChannels.map(Double.init) ?? 4 * c
+        let block = 4 * c * c + 2 * c * inner + 9 * c + inner
+        return (Double(vocabularySize) + Double(maxPositions)) * c + Double(layers) * block + 2 * c
+    }
     public var headSize: Int { channels / heads }
 
     /// The tanh GELU under both of its Hugging Face names.
@@ -67,10 +75,11 @@ public struct GPT2Config: Codable, Equatable, Sendable {
     /// Throws for a configuration this implementation cannot run, naming the field at fault.
     public func validate(file: String? = nil) throws {
         func fail(_ field: String, _ reason: String) -> ModelError { .invalidConfig(file: file, field: field, reason: reason) }
-        for (field, value) in [("vocab_size", vocabularySize), ("n_positions", maxPositions), ("n_embd", channels),
-                               ("n_layer", layers), ("n_head", heads), ("n_inner", mlpChannels)] where value <= 0 {
-            throw fail(field, "must be positive, is \(value)")
-        }
+        let sizes = [("vocab_size", vocabularySize), ("n_positions", maxPositions), ("n_embd", channels), ("n_layer", layers),
+                     ("n_head", heads)] + (innerChannels.map { [("n_inner", $0)] } ?? [])
+        for (field, value) in sizes where value <= 0 { throw fail(field, "must be positive, is \(value)") }
+        // Before anything multiplies the sizes as Int.
+        try ModelError.checkWeightsFit(weightFloats, fields: sizes, file: file)
         guard channels % heads == 0 else { throw fail("n_head", "n_embd \(channels) is not divisible by n_head \(heads)") }
         guard layerNormEpsilon > 0, layerNormEpsilon.isFinite else { throw fail("layer_norm_epsilon", "must be positive, is \(layerNormEpsilon)") }
         guard initializerRange >= 0, initializerRange.isFinite else { throw fail("initializer_range", "must be non-negative, is \(initializerRange)") }
