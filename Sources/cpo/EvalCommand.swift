@@ -23,6 +23,8 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var tokenizerOption: TokenizerOption
     @OptionGroup var threadOptions: ThreadOptions
 
+    func validate() throws { try OutputFolder.check(URL(fileURLWithPath: out)) }
+
     func run() throws {
         try WorldJob.run { communicator in
             try threadOptions.apply()

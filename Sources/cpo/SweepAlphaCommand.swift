@@ -24,6 +24,7 @@ struct SweepAlphaCommand: ParsableCommand {
 
     func validate() throws {
         do { try AlphaSweep.validate(alphas: try parsedAlphas()) } catch { throw ValidationError("\(error)") }
+        try OutputFolder.check(URL(fileURLWithPath: out))
     }
 
     private func parsedAlphas() throws -> [Double] {

@@ -75,6 +75,7 @@ struct TrainCommand: ParsableCommand {
         if !(2...SyntheticTasks.mostExamples).contains(taskCount) {
             throw ValidationError("--task-count must be in 2...\(SyntheticTasks.mostExamples), got \(taskCount): the examples are made in memory")
         }
+        try OutputFolder.check(URL(fileURLWithPath: out))
     }
 
     func resolvedOptions() throws -> TrainingOptions {

@@ -103,12 +103,30 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
         // Keys the file leaves out keep their defaults.
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingOptions())) as! [String: Any]
-        do {
-            return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(
-                withJSONObject: defaults.merging(normalized) { _, given in given }))
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
-            let key = context.codingPath.last?.stringValue ?? "?"
-            throw ConfigFileError(file: file, reason: "key '\(key)' has the wrong type")
+        func decode(_ given: [String: Any]) throws -> TrainingOptions {
+            try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: defaults.merging(given) { _, given in given }))
+        }
+        // One key at a time, so a value of the wrong type is named: Foundation reports a fraction
+        // where an integer is due as invalid JSON, without a key.
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            let name = key.replacingOccurrences(of: "-", with: "_")
+            do { _ = try decode([name: value]) } catch let error as DecodingError {
+                let shown = (try? JSONSerialization.data(withJSONObject: [value], options: [.fragmentsAllowed]))
+                    .map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\(value)"
+                throw ConfigFileError(file: file, reason: "key '\(key)' must be \(Self.expectation(error)), is \(shown)")
+            }
+        }
+        return try decode(normalized)
+    }
+
+    /// What the value that `error` refused must be.
+    private static func expectation(_ error: DecodingError) -> String {
+        switch error {
+        case let .typeMismatch(type, _) where type == String.self: return "a string"
+        case let .typeMismatch(type, _) where type == Bool.self: return "true or false"
+        case let .typeMismatch(type, _) where type == Double.self: return "a number"
+        case .valueNotFound: return "a value, not null"
+        default: return "a whole number"
         }
     }
 
