@@ -12,4 +12,28 @@ struct CPO: ParsableCommand {
             """,
         subcommands: [TrainCommand.self, PlanCommand.self, GenerateCommand.self, ScoreCommand.self, DataCommand.self, BenchCommand.self,
                       EvalCommand.self, EnsembleCommand.self, SweepAlphaCommand.self, TokenizeCommand.self, ReportCommand.self])
+
+    static func main() {
+        main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+    }
+
+    /// `--steps -1` as `--steps=-1`. swift-argument-parser takes a word starting with "-" for an
+    /// option, so it would say "Missing value for '--steps'" rather than let validation say what
+    /// is allowed. No option of cpo is spelt like a number, so nothing else changes meaning.
+    static func joiningNegativeValues(_ arguments: [String]) -> [String] {
+        var joined: [String] = []
+        for argument in arguments {
+            if let option = joined.last, option.hasPrefix("--"), !option.contains("="), isNegativeNumber(argument) {
+                joined[joined.count - 1] = option + "=" + argument
+            } else {
+                joined.append(argument)
+            }
+        }
+        return joined
+    }
+
+    private static func isNegativeNumber(_ word: String) -> Bool {
+        guard word.hasPrefix("-"), let next = word.dropFirst().first else { return false }
+        return next.isNumber || (next == "." && word.dropFirst(2).first?.isNumber == true)
+    }
 }

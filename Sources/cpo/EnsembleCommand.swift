@@ -26,6 +26,7 @@ struct EnsembleCommand: ParsableCommand {
             try WeightEnsemble.validate(alpha: alpha)
             _ = try WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize)
         } catch { throw ValidationError("\(error)") }
+        try OutputFolder.check(URL(fileURLWithPath: out))
     }
 
     func run() throws {

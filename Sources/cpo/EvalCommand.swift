@@ -23,6 +23,8 @@ struct EvalCommand: ParsableCommand {
     @OptionGroup var tokenizerOption: TokenizerOption
     @OptionGroup var threadOptions: ThreadOptions
 
+    func validate() throws { try OutputFolder.check(URL(fileURLWithPath: out)) }
+
     func run() throws {
         try WorldJob.run { communicator in
             try threadOptions.apply()
@@ -30,7 +32,7 @@ struct EvalCommand: ParsableCommand {
             let examples = try evaluation.examples(tokenizer: tokenizer)
             let judge = communicator.rank == 0 ? try self.judge.make(batchSize: evaluation.batchSize) : nil
             if let result = try Evaluation.run(model: model, tokenizer: tokenizer, examples: examples, judge: judge,
-                                               options: evaluation.options(for: examples), communicator: communicator,
+                                               options: evaluation.options(for: examples, context: model.config.maxPositions), communicator: communicator,
                                                modelLabel: self.model, dataLabel: evaluation.data) {
                 try result.write(to: URL(fileURLWithPath: out))
                 print(result.summary.line)

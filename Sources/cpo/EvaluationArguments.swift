@@ -28,9 +28,10 @@ struct EvaluationArguments: ParsableArguments {
         try EvaluationExample.load(URL(fileURLWithPath: data), tokenizer: tokenizer, limit: limit)
     }
 
-    func options(for examples: [EvaluationExample]) -> EvaluationOptions {
+    /// `context`: the model's positions, which bound the default length.
+    func options(for examples: [EvaluationExample], context: Int) -> EvaluationOptions {
         let sampling = SamplingOptions(greedy: greedy, temperature: temperature ?? 1, topK: topK ?? 0, topP: topP ?? 1,
-                                       maxNewTokens: maxNewTokens ?? Evaluation.defaultMaxNewTokens(examples), seed: seed)
+                                       maxNewTokens: maxNewTokens ?? Evaluation.defaultMaxNewTokens(examples, context: context), seed: seed)
         return EvaluationOptions(sampling: sampling, batchSize: batchSize)
     }
 }

@@ -36,7 +36,7 @@ struct GenerateCommand: ParsableCommand {
         try threadOptions.apply()
         let (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: self.model), tokenizer: tokenizerOption.resolve())
         let options = SamplingOptions(greedy: greedy, temperature: temperature, topK: topK, topP: topP, maxNewTokens: maxNewTokens, seed: seed)
-        try options.validate()
+        try options.validate(context: model.config.maxPositions)
         let prompts: [(text: String, ids: [Int32])]
         if let prompt {
             if let reason = tokenizer.textUnavailable { throw DataError.invalidSetting(name: "prompt", reason: "is text, but \(reason); use --input with prompt_ids") }

@@ -15,9 +15,10 @@ struct JudgeArguments: ParsableArguments {
     @Option(help: "http: the model name sent to the endpoint.") var judgeModel: String?
     @Option(help: "http: environment variable holding the API key, sent as 'Authorization: Bearer' (unset: no header).")
     var judgeKeyEnv = "OPENAI_API_KEY"
-    @Option(help: "http: seconds one request may take (≥ 1).") var judgeTimeout: Double = 60
-    @Option(help: "http: retries after a timeout, network error, HTTP 429 or 5xx.") var judgeRetries = 3
-    @Option(help: "http: seconds before the first retry; each later one waits twice as long.") var judgeBackoff: Double = 1
+    @Option(help: "http: deadline of one request in seconds, from sending it to the last byte of the reply (1 to 86400).")
+    var judgeTimeout: Double = 60
+    @Option(help: "http: retries after a timeout, network error, HTTP 429 or 5xx (0 to 10).") var judgeRetries = 3
+    @Option(help: "http: seconds before the first retry; each later one waits twice as long (0 to 86400).") var judgeBackoff: Double = 1
     @Option(help: "http: JSONL cache of the judge's answers; a re-run over the same texts asks nothing.") var judgeCache: String?
     @Option(help: "lm: the judge model folder.") var judgeModelDir: String?
 
@@ -39,7 +40,9 @@ struct JudgeArguments: ParsableArguments {
             guard let url = URL(string: judgeUrl!) else { throw ValidationError("--judge-url '\(judgeUrl!)' is not a URL") }
             let endpoint = ChatCompletionEndpoint(baseURL: url, model: judgeModel!, apiKey: ProcessInfo.processInfo.environment[judgeKeyEnv],
                                                   timeout: judgeTimeout, retries: judgeRetries, backoff: judgeBackoff)
-            return try HTTPJudge(endpoint: endpoint, cache: judgeCache.map { URL(fileURLWithPath: $0) })
+            let judge = try HTTPJudge(endpoint: endpoint, cache: judgeCache.map { URL(fileURLWithPath: $0) })
+            if let warning = judge.cacheWarning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            return judge
         case "lm":
             return try LanguageModelJudge(folder: URL(fileURLWithPath: judgeModelDir!), batchSize: batchSize)
         default:

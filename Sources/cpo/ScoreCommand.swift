@@ -33,10 +33,15 @@ struct ScoreCommand: ParsableCommand {
         } catch let error as SequenceTooLongError {
             throw ValidationError("\(input):\(examples[error.index].line): \(error)")
         }
-        let lines = try String(contentsOf: inputURL, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        // The input lines again, numbered as InstructionFile numbered them, so each record keeps its own fields.
+        guard let data = FileManager.default.contents(atPath: input) else { throw DataError.unreadable(file: input, reason: "it disappeared while it was scored") }
+        let lines = TextLines.lines(of: data)
         var output: [String] = []
         for (example, score) in zip(examples, scores) {
-            var record = try JSONSerialization.jsonObject(with: Data(lines[example.line - 1].utf8)) as! [String: Any]
+            let line = TextLines.bytes(of: lines[example.line - 1], in: data)
+            guard var record = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+                throw DataError.malformedLine(file: input, line: example.line, reason: "changed while it was scored")
+            }
             record["logprob"] = score.logProb
             record["token_logprobs"] = score.tokenLogProbs.map(Double.init)
             output.append(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))

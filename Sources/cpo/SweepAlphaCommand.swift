@@ -24,6 +24,7 @@ struct SweepAlphaCommand: ParsableCommand {
 
     func validate() throws {
         do { try AlphaSweep.validate(alphas: try parsedAlphas()) } catch { throw ValidationError("\(error)") }
+        try OutputFolder.check(URL(fileURLWithPath: out))
     }
 
     private func parsedAlphas() throws -> [Double] {
@@ -46,7 +47,7 @@ struct SweepAlphaCommand: ParsableCommand {
                 ensemble: ensemble, alphas: alphas, out: URL(fileURLWithPath: out), judge: self.judge.judge, data: evaluation.data,
                 evaluate: { model, alpha in
                     try Evaluation.run(model: model, tokenizer: ensemble.tokenizer, examples: examples, judge: judge,
-                                       options: evaluation.options(for: examples), communicator: communicator,
+                                       options: evaluation.options(for: examples, context: model.config.maxPositions), communicator: communicator,
                                        modelLabel: "ensemble alpha=\(alpha) of \(mle) (MLE) and \(cpo) (CPO)", dataLabel: evaluation.data)
                 },
                 evaluated: { alpha, result in print(String(format: "α = %g: ", alpha) + result.summary.line) })

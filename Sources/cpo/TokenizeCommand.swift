@@ -43,7 +43,9 @@ struct TokenizeCommand: ParsableCommand {
         if let output {
             try AtomicFile.write(data, to: URL(fileURLWithPath: output))
         } else {
-            FileHandle.standardOutput.write(data)
+            do { try FileHandle.standardOutput.write(contentsOf: data) } catch {
+                throw AtomicFileError(file: "standard output", reason: (error as NSError).localizedDescription)
+            }
         }
     }
 }

@@ -27,7 +27,7 @@ struct TrainCommand: ParsableCommand {
     var tokenizer: String?
     @Option(help: "Training data: JSONL (instruction/context/response or prompt/response) or plain text.") var data: String?
     @Option(help: "Train on a built-in task instead of --data: \(SyntheticTasks.names.joined(separator: ", ")).") var task: String?
-    @Option(help: "Examples generated for --task.") var taskCount = 20000
+    @Option(help: "Examples generated for --task (2 to \(SyntheticTasks.mostExamples.formatted())).") var taskCount = 20000
     @Option(help: "Optimizer steps (default 1000).") var steps: Int?
     @Option(help: "Examples per optimizer step, across all ranks (default 16).") var batchSize: Int?
     @Option(help: "Longest training row in tokens (default 128).") var seqLen: Int?
@@ -87,7 +87,10 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         if (model == nil) == (preset == nil) { throw ValidationError("give exactly one of --model DIR and --preset NAME") }
         if (data == nil) == (task == nil) { throw ValidationError("give exactly one of --data FILE and --task NAME") }
-        if taskCount < 2 { throw ValidationError("--task-count must be at least 2, got \(taskCount)") }
+        if !(2...SyntheticTasks.mostExamples).contains(taskCount) {
+            throw ValidationError("--task-count must be in 2...\(SyntheticTasks.mostExamples), got \(taskCount): the examples are made in memory")
+        }
+        if let out { try OutputFolder.check(URL(fileURLWithPath: out)) }
     }
 
     func resolvedOptions() throws -> TrainingOptions {

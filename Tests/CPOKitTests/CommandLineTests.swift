@@ -1,4 +1,5 @@
 import XCTest
+@testable import CPOKit
 
 /// Runs the built `cpo` binary the way a user does, for what only the command line shows:
 /// exit codes, error messages and the files a run leaves.
@@ -16,6 +17,14 @@ final class CommandLineTests: XCTestCase {
     private func cpo(_ arguments: [String]) throws -> (status: Int32, output: String) { try CPOCommand.run(arguments) }
 
     private func path(_ name: String) -> String { folder.appendingPathComponent(name).path }
+
+    /// `run/final`: a tiny model trained for one step on `sort.jsonl`, 4 examples of the sort task.
+    private func trainTinyModel() throws {
+        try cpo(["data", "synth", "--task", "sort", "--count", "4", "--out", path("sort.jsonl")])
+        let train = try cpo(["train", "--preset", "tiny", "--data", path("sort.jsonl"), "--steps", "1", "--batch-size", "2",
+                             "--valid-fraction", "0", "--out", path("run")])
+        XCTAssertEqual(train.status, 0, train.output)
+    }
 
     func testUnknownPresetListsTheAllowedOnes() throws {
         let (status, output) = try cpo(["train", "--preset", "huge", "--task", "sort", "--out", path("run")])
@@ -76,15 +85,66 @@ final class CommandLineTests: XCTestCase {
     }
 
     func testScoreUsesTokenIdsExactlyAsGiven() throws {
-        try cpo(["data", "synth", "--task", "sort", "--count", "4", "--out", path("sort.jsonl")])
-        let train = try cpo(["train", "--preset", "tiny", "--data", path("sort.jsonl"), "--steps", "1", "--batch-size", "2",
-                             "--valid-fraction", "0", "--out", path("run")])
-        XCTAssertEqual(train.status, 0, train.output)
+        try trainTinyModel()
         try Data(#"{"prompt_ids": [1, 2, 3], "response_ids": [4, 5]}"#.utf8).write(to: URL(fileURLWithPath: path("ids.jsonl")))
         let result = try cpo(["score", "--model", path("run/final"), "--input", path("ids.jsonl"), "--output", path("out.jsonl")])
         XCTAssertEqual(result.status, 0, result.output)
         let record = try JSONSerialization.jsonObject(with: try Data(contentsOf: URL(fileURLWithPath: path("out.jsonl")))) as! [String: Any]
         XCTAssertEqual((record["token_logprobs"] as! [Double]).count, 2, "no end-of-text token is added to token-id responses")
+    }
+
+    func testScoreReadsCRLFAndCROnlyLineEnds() throws {
+        try trainTinyModel()
+        let pair = #"{"prompt": "a", "response": "b"}"#, other = #"{"prompt": "c", "response": "d"}"#
+        for (name, text) in [("crlf", "\(pair)\r\n\r\n\(other)\r\n"), ("cr", "\r\r\(pair)\r\(other)\r"), ("cr-blank", "\r\n\r\n\(pair)\n")] {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: path("\(name).jsonl")))
+            let result = try cpo(["score", "--model", path("run/final"), "--input", path("\(name).jsonl"), "--output", path("\(name).out")])
+            XCTAssertEqual(result.status, 0, "\(name): \(result.output)")
+            let records = try String(contentsOfFile: path("\(name).out"), encoding: .utf8).split(separator: "\n")
+                .map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
+            XCTAssertEqual(records.map { $0["prompt"] as? String }, name == "cr-blank" ? ["a"] : ["a", "c"], name)
+        }
+        try Data("\(pair)\r\n{\"prompt\": \"c\"}\r\n".utf8).write(to: URL(fileURLWithPath: path("bad.jsonl")))
+        let bad = try cpo(["score", "--model", path("run/final"), "--input", path("bad.jsonl"), "--output", path("bad.out")])
+        XCTAssertNotEqual(bad.status, 0)
+        XCTAssertTrue(bad.output.contains("bad.jsonl:2: missing field 'response'"), bad.output)
+    }
+
+    func testNonFiniteWeightsAreRefusedOnLoadNamingTheTensor() throws {
+        try trainTinyModel()
+        // One NaN in the final LayerNorm's gain, written into the file in place.
+        let weights = URL(fileURLWithPath: path("run/final/model.safetensors"))
+        let range = try XCTUnwrap(try SafetensorsReader(url: weights).entry("transformer.ln_f.weight")).range
+        var bytes = try Data(contentsOf: weights)
+        let dataStart = 8 + bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
+        withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { bytes.replaceSubrange(dataStart + range.lowerBound + 8 ..< dataStart + range.lowerBound + 12, with: $0) }
+        try bytes.write(to: weights)
+        for arguments in [["generate", "--model", path("run/final"), "--prompt", "sort: 3 1", "--greedy", "--max-new-tokens", "4"],
+                          ["generate", "--model", path("run/final"), "--prompt", "sort: 3 1", "--top-p", "0.9", "--max-new-tokens", "4"],
+                          ["score", "--model", path("run/final"), "--input", path("sort.jsonl"), "--output", path("scores.jsonl")],
+                          ["eval", "--model", path("run/final"), "--data", path("sort.jsonl"), "--judge", "verifier", "--out", path("eval")],
+                          ["train", "--model", path("run/final"), "--data", path("sort.jsonl"), "--steps", "1", "--batch-size", "2",
+                           "--valid-fraction", "0", "--out", path("run2")]] {
+            let result = try cpo(arguments)
+            XCTAssertEqual(result.status, 1, "\(arguments[0]): \(result.output)")
+            XCTAssertTrue(result.output.contains("\(weights.path): tensor 'transformer.ln_f.weight' holds nan at element 2"),
+                          "\(arguments[0]): \(result.output)")
+        }
+    }
+
+    func testMaxNewTokensBeyondTheContextIsRefusedAtOnce() throws {
+        try trainTinyModel()
+        let start = Date()
+        for arguments in [["generate", "--model", path("run/final"), "--prompt", "sort: 3 1"],
+                          ["eval", "--model", path("run/final"), "--data", path("sort.jsonl"), "--judge", "verifier", "--out", path("eval")],
+                          ["train", "--objective", "cpo", "--model", path("run/final"), "--data", path("sort.jsonl"), "--steps", "1",
+                           "--batch-size", "2", "--valid-fraction", "0", "--out", path("run2")]] {
+            let result = try cpo(arguments + ["--max-new-tokens", "1000000000000"])
+            XCTAssertEqual(result.status, 1, "\(arguments[0]): \(result.output)")
+            XCTAssertTrue(result.output.contains("invalid value '1000000000000' for --max-new-tokens: a whole number in 1...128"),
+                          "\(arguments[0]): \(result.output)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 60)
     }
 
     func testCPOWithNegativesFromTheDataFile() throws {

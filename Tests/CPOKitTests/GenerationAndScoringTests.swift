@@ -53,6 +53,36 @@ final class GenerationAndScoringTests: XCTestCase {
         }
     }
 
+    func testNonFiniteLogitsStopGenerationWithAnErrorNamingThePrompt() throws {
+        let model = try model()
+        // One NaN in the final LayerNorm's gain makes every logit NaN.
+        model.layout.view("transformer.ln_f.weight", in: model.parameters)[3] = .nan
+        for options in [SamplingOptions(greedy: true, maxNewTokens: 4), SamplingOptions(topP: 0.9, maxNewTokens: 4),
+                        SamplingOptions(topK: 5, maxNewTokens: 4)] {
+            XCTAssertThrowsError(try Generator(model: model, endOfText: 256)
+                .generate(prompts: [[1, 2], [3]], options: options, streams: [SampleStream(example: 7), SampleStream(example: 8)])) { error in
+                XCTAssertEqual(error as? NonFiniteLogitsError, NonFiniteLogitsError(stream: SampleStream(example: 7), position: 0))
+                XCTAssertEqual("\(error)", "the model's next-token logits for prompt 8 at generated token 1 are not finite (NaN or infinite): "
+                               + "its weights or activations overflowed, so no token can be sampled")
+            }
+        }
+    }
+
+    func testMaxNewTokensIsBoundedByTheContext() throws {
+        let model = try model()
+        let generator = Generator(model: model, endOfText: 999)
+        // A row stops when its 64 positions are full: after a 1-token prompt that is 64 new tokens, the
+        // last one a target only, never an input.
+        let full = try generator.generate(prompts: [[1]], options: SamplingOptions(maxNewTokens: 64))
+        XCTAssertEqual(full[0].tokens.count, 64, "the last position's prediction is kept, as a target")
+        let start = Date()
+        XCTAssertThrowsError(try generator.generate(prompts: [[1]], options: SamplingOptions(maxNewTokens: 1_000_000_000_000))) { error in
+            XCTAssertEqual((error as? OptionError)?.option, "max-new-tokens", "\(error)")
+            XCTAssertTrue("\(error)".contains("1...64"), "\(error)")
+        }
+        XCTAssertLessThan(Date().timeIntervalSince(start), 5)
+    }
+
     func testTooLongSequencesAreRejected() throws {
         let model = try model()
         XCTAssertThrowsError(try SequenceScorer.score(model: model, pairs: [([1], [Int32](repeating: 2, count: 70))], padding: 256)) {

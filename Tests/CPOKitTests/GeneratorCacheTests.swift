@@ -22,7 +22,7 @@ final class GeneratorCacheTests: XCTestCase {
             let last = Array(model.logits[(sequence.count - 1) * vocabulary ..< sequence.count * vocabulary])
             var random = CounterRandom(seed: options.seed, domain: .sampling, step: stream.step, example: stream.example,
                                        candidate: stream.candidate, position: position)
-            let (token, logProb) = last.withUnsafeBufferPointer { sampler.sample(logits: $0, random: &random) }
+            let (token, logProb) = try last.withUnsafeBufferPointer { try sampler.sample(logits: $0, random: &random) }
             result.tokens.append(token)
             result.logProbs.append(logProb)
             if token == endOfText {

@@ -35,6 +35,15 @@ final class HTTPJudgeTests: XCTestCase {
         return String(question[start..<end])
     }
 
+    /// A string field of the details of the generation-first question.
+    private func firstAnswer(_ field: String, of judgement: Judgement) -> String {
+        guard case let .object(first)? = judgement.details["generation_first"], case let .string(value)? = first[field] else {
+            XCTFail("no \(field) in \(judgement.details)")
+            return ""
+        }
+        return value
+    }
+
     private let example = EvaluationExample.forTests("Name a colour.", reference: "Blue.")
 
     func testBothOrdersAreAskedAndCombined() throws {
@@ -135,5 +144,100 @@ final class HTTPJudgeTests: XCTestCase {
         let otherModel = try HTTPJudge(endpoint: ChatCompletionEndpoint(baseURL: second.baseURL, model: "judge-2"), cache: cache)
         _ = try otherModel.judge([example], generations: ["Red."])
         XCTAssertEqual(second.requests.count, 2)
+    }
+
+    func testRedirectsAreNotFollowed() throws {
+        let elsewhere = try server { _, _ in .reply("A") }
+        let redirecting = try server { _, _ in
+            LocalChatServer.Response(status: 307, body: "{}", headers: ["Location": elsewhere.baseURL.absoluteString + "/v1/chat/completions"])
+        }
+        let judgement = try judge(redirecting, retries: 2, apiKey: "secret").judge([example], generations: ["Red."])[0]
+        XCTAssertEqual(elsewhere.requests.count, 0, "neither the key nor the texts go to the other origin")
+        XCTAssertEqual(redirecting.requests.count, 2, "a redirect is a refusal, not retried")
+        XCTAssertEqual(judgement.verdict, .invalid)
+        let reason = firstAnswer("reason", of: judgement)
+        XCTAssertTrue(reason.contains("HTTP 307") && reason.contains("redirects are not followed") && reason.contains(elsewhere.baseURL.absoluteString),
+                      reason)
+    }
+
+    func testTheTimeoutIsADeadlineForTheWholeReply() throws {
+        // A reply whose body takes about 28 s, a byte every 0.25 s: no pause is long enough to time out.
+        let trickling = try server { _, _ in
+            var response = LocalChatServer.Response.reply("A")
+            response.byteInterval = 0.25
+            return response
+        }
+        let start = Date()
+        let judgement = try judge(trickling, timeout: 1).judge([example], generations: ["Red."])[0]
+        let seconds = Date().timeIntervalSince(start)
+        XCTAssertEqual(judgement.verdict, .invalid)
+        XCTAssertLessThan(seconds, 4, "two requests of 1 s each, not the minute the replies take")
+        let reason = firstAnswer("reason", of: judgement)
+        XCTAssertTrue(reason.contains("no complete reply within the 1 s deadline"), reason)
+    }
+
+    func testACacheLineCutByACrashIsDroppedNotAppendedTo() throws {
+        let cache = folder.appendingPathComponent("verdicts.jsonl")
+        let first = try server { _, _ in .reply("A") }
+        _ = try judge(first, cache: cache).judge([example], generations: ["Red."])
+        let complete = try String(contentsOf: cache, encoding: .utf8)
+        XCTAssertEqual(complete.split(separator: "\n").count, 2)
+        // A crash while the next entry was written: the file ends in part of a line.
+        try Data((complete + #"{"key":"0123","prefer"#).utf8).write(to: cache)
+
+        let second = try server { _, _ in .reply("B") }
+        let judge = try judge(second, cache: cache)
+        XCTAssertEqual(judge.cacheWarning, "\(cache.path):3: an unfinished last line (a run ended while writing it) is ignored and will be replaced")
+        _ = try judge.judge([EvaluationExample.forTests("Name a fruit.", reference: "Pear.")], generations: ["Apple."])
+        let lines = try String(contentsOf: cache, encoding: .utf8).split(separator: "\n", omittingEmptySubsequences: false)
+        XCTAssertEqual(lines.count, 5, "two old entries, two new ones and the final line end")
+        XCTAssertEqual(lines.dropLast().map { ((try? JSONSerialization.jsonObject(with: Data($0.utf8))) as? [String: Any])?["key"] is String },
+                       [true, true, true, true], "every line an entry")
+        // The next run reads every entry and asks nothing.
+        let third = try server { _, _ in .reply("A") }
+        let again = try self.judge(third, cache: cache)
+        XCTAssertNil(again.cacheWarning)
+        _ = try again.judge([example, EvaluationExample.forTests("Name a fruit.", reference: "Pear.")], generations: ["Red.", "Apple."])
+        XCTAssertEqual(third.requests.count, 0)
+    }
+
+    func testCacheFilesWithCRLFOrCRLineEndsAreRead() throws {
+        let cache = folder.appendingPathComponent("verdicts.jsonl")
+        let first = try server { _, _ in .reply("A") }
+        _ = try judge(first, cache: cache).judge([example], generations: ["Red."])
+        let lines = try String(contentsOf: cache, encoding: .utf8).split(separator: "\n")
+        for end in ["\r\n", "\r"] {
+            try Data(lines.map { $0 + end }.joined().utf8).write(to: cache)
+            let other = try server { _, _ in .reply("B") }
+            XCTAssertEqual(try judge(other, cache: cache).judge([example], generations: ["Red."]).map(\.verdict), [.tie], end.debugDescription)
+            XCTAssertEqual(other.requests.count, 0, end.debugDescription)
+        }
+    }
+
+    func testStoredRepliesAreCutAndHugeRepliesRefused() throws {
+        let cache = folder.appendingPathComponent("verdicts.jsonl")
+        let long = String(repeating: "x", count: 5000)
+        let verbose = try server { _, _ in .reply(long) }
+        let judgement = try judge(verbose, cache: cache).judge([example], generations: ["Red."])[0]
+        let reply = firstAnswer("reply", of: judgement)
+        XCTAssertEqual(reply, String(repeating: "x", count: 1000) + "… (cut; 5000 characters in all)")
+        XCTAssertLessThan(try Data(contentsOf: cache).count, 2 * 1200, "the cache keeps the cut reply too")
+
+        let huge = try server { _, _ in .reply(String(repeating: "y", count: 2 << 20)) }
+        let refused = try judge(huge).judge([example], generations: ["Red."])[0]
+        let reason = firstAnswer("reason", of: refused)
+        XCTAssertTrue(reason.contains("larger than 1048576 bytes"), reason)
+    }
+
+    func testOptionsOutsideTheirRangesAreRefused() throws {
+        let url = URL(string: "http://127.0.0.1:1")!
+        for (endpoint, option) in [(ChatCompletionEndpoint(baseURL: url, model: "m", timeout: 1e10), "judge-timeout"),
+                                   (ChatCompletionEndpoint(baseURL: url, model: "m", retries: 11), "judge-retries"),
+                                   (ChatCompletionEndpoint(baseURL: url, model: "m", backoff: -1), "judge-backoff"),
+                                   (ChatCompletionEndpoint(baseURL: url, model: "m", backoff: .nan), "judge-backoff")] {
+            XCTAssertThrowsError(try endpoint.validate(), option) { error in
+                XCTAssertEqual((error as? OptionError)?.option, option, "\(error)")
+            }
+        }
     }
 }

@@ -24,6 +24,10 @@ final class LocalChatServer: @unchecked Sendable {
         var body: String
         /// Seconds to wait before answering.
         var delay: Double = 0
+        /// Header fields besides Content-Type, Content-Length and Connection.
+        var headers: [String: String] = [:]
+        /// Seconds before each byte of the body, which then follows the head byte by byte; 0 sends it at once.
+        var byteInterval: Double = 0
 
         /// A chat completion whose message says `content`.
         static func reply(_ content: String) -> Response {
@@ -91,10 +95,24 @@ final class LocalChatServer: @unchecked Sendable {
         let response = respond(request, number)
         if response.delay > 0 { Thread.sleep(forTimeInterval: response.delay) }
         let body = Array(response.body.utf8)
-        let head = "HTTP/1.1 \(response.status) Status\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
-        let bytes = Array(head.utf8) + body
+        let fields = response.headers.map { "\($0.key): \($0.value)\r\n" }.joined()
+        let head = "HTTP/1.1 \(response.status) Status\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\n\(fields)Connection: close\r\n\r\n"
+        guard response.byteInterval > 0 else {
+            sendAll((Array(head.utf8) + body)[...], on: connection)
+            return
+        }
+        guard sendAll(Array(head.utf8)[...], on: connection) else { return }
+        for byte in body.indices {
+            Thread.sleep(forTimeInterval: response.byteInterval)
+            guard sendAll(body[byte...byte], on: connection) else { return }
+        }
+    }
+
+    /// False once the client has gone.
+    @discardableResult
+    private func sendAll(_ bytes: ArraySlice<UInt8>, on connection: Int32) -> Bool {
         // MSG_NOSIGNAL: a client that gave up must not kill the test process with SIGPIPE.
-        _ = bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+        bytes.withUnsafeBytes { send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) == $0.count }
     }
 
     /// The request line, headers and a body of Content-Length bytes.

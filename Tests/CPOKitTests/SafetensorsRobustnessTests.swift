@@ -145,9 +145,9 @@ final class SafetensorsRobustnessTests: XCTestCase {
     }
 
     func testHalfPrecisionTensorsAreWidenedExactly() throws {
-        // IEEE binary16: 1, −2, 0.5, the largest finite value, the smallest subnormal, −0, +∞.
-        let f16Bits: [UInt16] = [0x3C00, 0xC000, 0x3800, 0x7BFF, 0x0001, 0x8000, 0x7C00]
-        let f16Expected: [Float] = [1, -2, 0.5, 65504, 0x1p-24, -0.0, .infinity]
+        // IEEE binary16: 1, −2, 0.5, the largest finite value, the smallest subnormal, −0, the largest subnormal.
+        let f16Bits: [UInt16] = [0x3C00, 0xC000, 0x3800, 0x7BFF, 0x0001, 0x8000, 0x03FF]
+        let f16Expected: [Float] = [1, -2, 0.5, 65504, 0x1p-24, -0.0, 0x1.FF8p-15]
         // bfloat16 is the high half of a binary32: 1, −2.5, 3.140625, the smallest normal.
         let bf16Bits: [UInt16] = [0x3F80, 0xC020, 0x4049, 0x0080]
         let bf16Expected: [Float] = [1, -2.5, 3.140625, 0x1p-126]
@@ -167,6 +167,25 @@ final class SafetensorsRobustnessTests: XCTestCase {
         let brain = try reader.floats("brain")
         XCTAssertEqual(brain.shape, [2, 2])
         XCTAssertEqual(brain.values, bf16Expected)
+    }
+
+    func testNonFiniteValuesAreRefusedNamingFileTensorAndElement() throws {
+        // F32 NaN, F16 +∞, BF16 −∞, each after finite values.
+        let payload = littleEndianBytes([Float(1), .nan].map(\.bitPattern)) + littleEndianBytes([UInt16(0x3C00), 0x3C00, 0x7C00])
+            + littleEndianBytes([UInt16(0xFF80)])
+        let text = header(entry("w", "F32", [2], 0, 8), entry("h", "F16", [3, 1], 8, 14), entry("b", "BF16", [1], 14, 16))
+        let url = try file(header: text, payload: payload)
+        let reader = try SafetensorsReader(url: url)
+        for (tensor, index, shape, value) in [("w", 1, [2], Float.nan), ("h", 2, [3, 1], .infinity), ("b", 0, [1], -.infinity)] {
+            XCTAssertThrowsError(try reader.floats(tensor), tensor) { error in
+                guard case let .nonFiniteValue(file, name, at, of, found)? = error as? SafetensorsError else { return XCTFail("\(error)") }
+                XCTAssertEqual([file, name], [url.path, tensor])
+                XCTAssertEqual(at, index, tensor)
+                XCTAssertEqual(of, shape, tensor)
+                XCTAssertTrue(found.isNaN ? value.isNaN : found == value, "\(tensor): \(found)")
+                XCTAssertTrue("\(error)".contains("tensor '\(tensor)'") && "\(error)".contains("weights must be finite"), "\(error)")
+            }
+        }
     }
 
     func testEmptyAndScalarTensorsAreAccepted() throws {

@@ -48,7 +48,7 @@ final class SamplingTokenSamplerTests: XCTestCase {
         SamplingOptions(temperature: 1.2, topK: 300, topP: 0.95), SamplingOptions(temperature: 3, topP: 0.99),
     ]
 
-    func testDrawsEqualTheReferenceRule() {
+    func testDrawsEqualTheReferenceRule() throws {
         for (index, options) in settings.enumerated() {
             let sampler = TokenSampler(options: options)
             for trial in 0..<20 {
@@ -56,7 +56,7 @@ final class SamplingTokenSamplerTests: XCTestCase {
                 for draw in 0..<10 {
                     var a = CounterRandom(seed: 5, domain: .sampling, step: index, example: trial, position: draw)
                     var b = a
-                    let got = logits.withUnsafeBufferPointer { sampler.sample(logits: $0, random: &a) }
+                    let got = try logits.withUnsafeBufferPointer { try sampler.sample(logits: $0, random: &a) }
                     let want = referenceSample(logits, options, &b)
                     XCTAssertEqual(got.token, want.token, "\(options), trial \(trial), draw \(draw)")
                     XCTAssertEqual(got.logProb, want.logProb, accuracy: 1e-5)
@@ -65,7 +65,7 @@ final class SamplingTokenSamplerTests: XCTestCase {
         }
     }
 
-    func testBatchedDrawsEqualRowByRowDrawsForAnyThreadCount() {
+    func testBatchedDrawsEqualRowByRowDrawsForAnyThreadCount() throws {
         let vocabulary = 3001, rows = 7
         let logits = randomLogits(rows * vocabulary, seed: 7)
         let chosen = [6, 0, 3, 4] // a subset, out of order
@@ -74,22 +74,22 @@ final class SamplingTokenSamplerTests: XCTestCase {
         defer { Parallel.setThreadCount(threads) }
         for options in settings {
             let sampler = TokenSampler(options: options)
-            let single = chosen.map { row -> (token: Int32, logProb: Float) in
+            let single = try chosen.map { row -> (token: Int32, logProb: Float) in
                 var random = stream(row)
-                return logits.withUnsafeBufferPointer {
-                    sampler.sample(logits: UnsafeBufferPointer(rebasing: $0[row * vocabulary ..< (row + 1) * vocabulary]), random: &random)
+                return try logits.withUnsafeBufferPointer {
+                    try sampler.sample(logits: UnsafeBufferPointer(rebasing: $0[row * vocabulary ..< (row + 1) * vocabulary]), random: &random)
                 }
             }
             for threadCount in [1, 2, 3] {
                 Parallel.setThreadCount(threadCount)
-                let batched = logits.withUnsafeBufferPointer { sampler.sample(rows: chosen, of: $0, vocabulary: vocabulary, random: stream) }
+                let batched = try logits.withUnsafeBufferPointer { try sampler.sample(rows: chosen, of: $0, vocabulary: vocabulary, random: stream) }
                 XCTAssertEqual(batched.map(\.token), single.map(\.token), "\(options), \(threadCount) threads")
                 XCTAssertEqual(batched.map(\.logProb), single.map(\.logProb))
             }
         }
     }
 
-    func testTruncatedDrawFrequenciesFollowTheRenormalisedTemperedSoftmax() {
+    func testTruncatedDrawFrequenciesFollowTheRenormalisedTemperedSoftmax() throws {
         let logits: [Float] = [0.3, 1.2, -0.4, 2.0, 1.1, -2]
         let options = SamplingOptions(temperature: 0.5, topK: 3)
         let kept = [3, 1, 4]
@@ -100,7 +100,7 @@ final class SamplingTokenSamplerTests: XCTestCase {
         let sampler = TokenSampler(options: options)
         for draw in 0..<n {
             var random = CounterRandom(seed: 13, domain: .sampling, position: draw)
-            counts[Int(logits.withUnsafeBufferPointer { sampler.sample(logits: $0, random: &random).token })] += 1
+            counts[Int(try logits.withUnsafeBufferPointer { try sampler.sample(logits: $0, random: &random).token })] += 1
         }
         XCTAssertEqual(counts[0] + counts[2] + counts[5], 0, "a token outside the top 3 was drawn")
         for (i, p) in zip(kept, probabilities) {
@@ -109,14 +109,14 @@ final class SamplingTokenSamplerTests: XCTestCase {
         }
     }
 
-    func testMaskedTokensAreNeverDrawnAndHugeLogitsStayFinite() {
+    func testMaskedTokensAreNeverDrawnAndHugeLogitsStayFinite() throws {
         var logits = randomLogits(500, seed: 3, scale: 2e4)
         for i in stride(from: 0, to: 500, by: 3) { logits[i] = -.infinity }
         for options in settings {
             let sampler = TokenSampler(options: options)
             for draw in 0..<50 {
                 var random = CounterRandom(seed: 21, domain: .sampling, position: draw)
-                let (token, logProb) = logits.withUnsafeBufferPointer { sampler.sample(logits: $0, random: &random) }
+                let (token, logProb) = try logits.withUnsafeBufferPointer { try sampler.sample(logits: $0, random: &random) }
                 XCTAssertNotEqual(token % 3, 0, "masked token \(token) drawn under \(options)")
                 XCTAssertTrue(logProb.isFinite && logProb <= 0, "log-prob \(logProb)")
             }

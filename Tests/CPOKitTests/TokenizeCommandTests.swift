@@ -51,6 +51,21 @@ final class TokenizeCommandTests: XCTestCase {
         XCTAssertEqual(decoded["text"]?.string.map { Array($0.unicodeScalars) }, Array(text.unicodeScalars))
     }
 
+    func testAFullStandardOutputIsAnError() throws {
+        let process = Process()
+        process.executableURL = CPOCommand.binary
+        process.arguments = ["tokenize", "--tokenizer", "byte", "--text", "hello"]
+        process.standardOutput = FileHandle(forWritingAtPath: "/dev/full")
+        let errors = Pipe()
+        process.standardError = errors
+        try process.run()
+        let message = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        XCTAssertEqual(process.terminationReason, .exit, message)
+        XCTAssertEqual(process.terminationStatus, 1, message)
+        XCTAssertTrue(message.contains("standard output: cannot write: "), message)
+    }
+
     func testTextOptionWritesOneLineToStandardOutput() throws {
         let result = try CPOCommand.run(["tokenize", "--tokenizer", TokenizerHuggingFaceTests.folder("sentencepiece-llama2-style").path,
                                          "--text", "hello"])

@@ -7,30 +7,22 @@ import Glibc
 public struct AtomicFileError: Error, CustomStringConvertible {
     public let file: String
     public let reason: String
+    public init(file: String, reason: String) { self.file = file; self.reason = reason }
     static func unwritable(file: String, reason: String) -> AtomicFileError { AtomicFileError(file: file, reason: reason) }
     static func unwritable(file: String) -> AtomicFileError { unwritable(file: file, reason: String(cString: strerror(errno))) }
     public var description: String { "\(file): cannot write: \(reason)" }
 }
 
 /// Writes files so that a reader (or a later `--resume`) sees either the old content or the new
-/// one, never a half-written file: write to a temporary name, fsync, rename, fsync the folder.
+/// one, never a half-written file: write to a temporary (`TemporaryFile`), fsync, rename, fsync
+/// the folder.
 public enum AtomicFile {
     /// The open temporary file that `write(to:_:)` hands its producer; bytes are appended in order.
     public struct Sink {
         fileprivate let fd: Int32
         fileprivate let destination: String
 
-        public func append(_ bytes: UnsafeRawBufferPointer) throws {
-            var written = 0
-            while written < bytes.count {
-                let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
-                if n < 0 {
-                    if errno == EINTR { continue }
-                    throw AtomicFileError.unwritable(file: destination)
-                }
-                written += n
-            }
-        }
+        public func append(_ bytes: UnsafeRawBufferPointer) throws { try AtomicFile.writeAll(bytes, to: fd, file: destination) }
 
         public func append(_ data: Data) throws { try data.withUnsafeBytes { try append($0) } }
     }
@@ -40,26 +32,35 @@ public enum AtomicFile {
     }
 
     /// Streams the content through `produce`, so large files (a model's parameters) need no
-    /// second copy in memory.
+    /// second copy in memory. Leftovers of writers killed in the same folder are removed first.
     public static func write(to url: URL, _ produce: (Sink) throws -> Void) throws {
         let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())")
-        let fd = open(temporary.path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-        guard fd >= 0 else { throw AtomicFileError.unwritable(file: url.path) }
+        TemporaryFile.removeAbandoned(in: folder)
+        let (fd, temporary) = try TemporaryFile.create(for: url)
+        // The lock on the temporary is held until it has its final name.
+        defer { close(fd) }
         do {
-            defer { close(fd) }
             try produce(Sink(fd: fd, destination: url.path))
             guard fsync(fd) == 0 else { throw AtomicFileError.unwritable(file: url.path) }
+            guard rename(temporary.path, url.path) == 0 else { throw AtomicFileError.unwritable(file: url.path) }
         } catch {
             unlink(temporary.path)
             throw error
         }
-        guard rename(temporary.path, url.path) == 0 else {
-            let failure = AtomicFileError.unwritable(file: url.path)
-            unlink(temporary.path)
-            throw failure
-        }
         syncFolder(folder)
+    }
+
+    /// Writes all of `bytes` to `fd` (write(2) may take only part of them); errors name `file`.
+    static func writeAll(_ bytes: UnsafeRawBufferPointer, to fd: Int32, file: String) throws {
+        var written = 0
+        while written < bytes.count {
+            let n = Glibc.write(fd, bytes.baseAddress! + written, bytes.count - written)
+            if n < 0 {
+                if errno == EINTR { continue }
+                throw AtomicFileError.unwritable(file: file)
+            }
+            written += n
+        }
     }
 
     /// Makes a rename inside `folder` durable.

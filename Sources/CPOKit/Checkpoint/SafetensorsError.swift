@@ -6,6 +6,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
     case badTensor(file: String, tensor: String, reason: String)
     case missingTensor(file: String, tensor: String)
     case shapeMismatch(file: String, tensor: String, expected: [Int], found: [Int])
+    /// A NaN or an infinity: element `index` (row-major) is the first.
+    case nonFiniteValue(file: String, tensor: String, index: Int, shape: [Int], value: Float)
 
     public var description: String {
         switch self {
@@ -15,6 +17,8 @@ public enum SafetensorsError: Error, CustomStringConvertible, Equatable {
         case let .missingTensor(file, tensor): return "\(file): tensor '\(tensor)' is missing"
         case let .shapeMismatch(file, tensor, expected, found):
             return "\(file): tensor '\(tensor)' has shape \(found), expected \(expected)"
+        case let .nonFiniteValue(file, tensor, index, shape, value):
+            return "\(file): tensor '\(tensor)' holds \(value) at element \(index) of \(shape): weights must be finite (a diverged run or a damaged file)"
         }
     }
 }

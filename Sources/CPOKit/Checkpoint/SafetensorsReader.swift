@@ -133,7 +133,8 @@ public struct SafetensorsReader {
 
     public func entry(_ name: String) -> Entry? { entryByName[name].map { entries[$0] } }
 
-    /// Reads tensor `name` into `destination`, converting to Float; its shape must be `expectedShape`.
+    /// Reads tensor `name` into `destination`, converting to Float; its shape must be `expectedShape`
+    /// and every value finite: a NaN or infinity would only show up later as NaN logits and losses.
     public func read(_ name: String, into destination: UnsafeMutableBufferPointer<Float>, expectedShape: [Int]) throws {
         precondition(destination.count == expectedShape.reduce(1, *), "destination size does not match expected shape")
         try read(name, elements: 0 ..< destination.count, into: destination, expectedShape: expectedShape)
@@ -165,6 +166,9 @@ public struct SafetensorsReader {
                     destination[i] = Float(bitPattern: UInt32(bits) << 16)
                 }
             }
+        }
+        if let bad = destination.firstIndex(where: { !$0.isFinite }) {
+            throw SafetensorsError.nonFiniteValue(file: path, tensor: name, index: bad, shape: entry.shape, value: destination[bad])
         }
     }
 

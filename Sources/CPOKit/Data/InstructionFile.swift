@@ -23,16 +23,14 @@ public enum InstructionFile {
     public static func parse(_ data: Data, file: String, tokenizer: some Tokenizer) throws -> [InstructionExample] {
         let decoder = JSONDecoder()
         var examples: [InstructionExample] = []
-        var lineNumber = 0
-        for var line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.last == UInt8(ascii: "\r") { line = line.dropLast() }
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") }) { continue }
+        for line in TextLines.lines(of: data) {
+            let bytes = TextLines.bytes(of: line, in: data)
+            if TextLines.isBlank(bytes) { continue }
             do {
-                let fields = try decodeFields(Data(line), decoder: decoder)
-                examples.append(try fields.example(line: lineNumber, tokenizer: tokenizer))
+                let fields = try decodeFields(bytes, decoder: decoder)
+                examples.append(try fields.example(line: line.number, tokenizer: tokenizer))
             } catch let reason as LineProblem {
-                throw DataError.malformedLine(file: file, line: lineNumber, reason: reason.text)
+                throw DataError.malformedLine(file: file, line: line.number, reason: reason.text)
             }
         }
         guard !examples.isEmpty else { throw DataError.noExamples(file: file) }

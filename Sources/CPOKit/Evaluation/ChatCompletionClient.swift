@@ -3,36 +3,47 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// Sends chat-completion requests one at a time and waits for each: a timeout per request, retries
+/// Sends chat-completion requests one at a time and waits for each: a deadline per request, retries
 /// with exponential back-off on timeouts, network errors, HTTP 429 and 5xx, no retry on other errors.
+///
+/// Redirects are not followed: a request carries the API key and a body, and a 307 would send both
+/// to wherever the Location header points; a 3xx is a refusal naming the Location instead. The
+/// deadline bounds the whole exchange, from sending to the last byte of the reply, so a server
+/// that trickles its answer cannot hold a request past it (URLSession's own timeout restarts
+/// with every byte received). A reply body larger than `maxReplyBytes` is refused unread.
 final class ChatCompletionClient {
     enum Answer: Equatable {
         /// The message content of the first choice.
         case reply(String)
-        /// No usable answer: refused (4xx other than 429), unreadable, or still failing after the retries.
+        /// No usable answer: refused (4xx other than 429, 3xx), unreadable, or still failing after the retries.
         case failure(String)
     }
 
+    /// A judge answers with a word; a megabyte is already far beyond any sensible reply.
+    static let maxReplyBytes = 1 << 20
+
     let endpoint: ChatCompletionEndpoint
     private let session: URLSession
-    private let timeout: Double
+    private let transfers: Transfers
     /// HTTP requests sent, retries included.
     private(set) var requestCount = 0
 
     init(endpoint: ChatCompletionEndpoint) {
         self.endpoint = endpoint
-        // Linux Foundation truncates timeouts to whole seconds (0.5 s fires at once), so round up.
-        timeout = endpoint.timeout.rounded(.up)
+        transfers = Transfers(maxBytes: Self.maxReplyBytes)
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
-        configuration.timeoutIntervalForResource = timeout
-        session = URLSession(configuration: configuration)
+        // The deadline is ours (`perform`); Foundation's timeouts, which Linux truncates to whole
+        // seconds, are only a backstop behind it.
+        let backstop = endpoint.timeout.rounded(.up) + 1
+        configuration.timeoutIntervalForRequest = backstop
+        configuration.timeoutIntervalForResource = backstop
+        session = URLSession(configuration: configuration, delegate: transfers, delegateQueue: nil)
     }
 
     deinit { session.invalidateAndCancel() }
 
     func complete(system: String, user: String) throws -> Answer {
-        var request = URLRequest(url: endpoint.url, timeoutInterval: timeout)
+        var request = URLRequest(url: endpoint.url)
         request.httpMethod = "POST"
         request.setValue("application/json", forHTTPHeaderField: "Content-Type")
         if let key = endpoint.apiKey { request.setValue("Bearer \(key)", forHTTPHeaderField: "Authorization") }
@@ -58,11 +69,20 @@ final class ChatCompletionClient {
 
     private func send(_ request: URLRequest) -> Attempt {
         requestCount += 1
-        let (data, response, error) = perform(request)
-        if let error { return .retry("request failed: \(error.localizedDescription)") }
-        guard let status = (response as? HTTPURLResponse)?.statusCode else { return .retry("no HTTP response") }
+        let outcome = perform(request)
+        switch outcome.end ?? .deadline {
+        case .deadline: return .retry(String(format: "no complete reply within the %g s deadline", endpoint.timeout))
+        case .tooLarge: return .answered(.failure("the reply is larger than \(Self.maxReplyBytes) bytes"))
+        case let .failed(error): return .retry("request failed: \(error.localizedDescription)")
+        case .completed: break
+        }
+        guard let response = outcome.response as? HTTPURLResponse else { return .retry("no HTTP response") }
+        let status = response.statusCode, body = outcome.data
         if status == 429 || (500...599).contains(status) { return .retry("HTTP \(status)") }
-        let body = data ?? Data()
+        if (300...399).contains(status) {
+            let location = response.value(forHTTPHeaderField: "Location") ?? "none"
+            return .answered(.failure("HTTP \(status): redirects are not followed (Location: \(location)); give the final URL as --judge-url"))
+        }
         guard (200...299).contains(status) else {
             return .answered(.failure("HTTP \(status): \(String(decoding: body.prefix(500), as: UTF8.self))"))
         }
@@ -74,18 +94,79 @@ final class ChatCompletionClient {
         return .answered(.reply(content))
     }
 
-    private final class Exchange: @unchecked Sendable {
-        var result: (Data?, URLResponse?, Error?) = (nil, nil, nil)
+    /// Runs one request to completion or to the deadline, whichever comes first.
+    private func perform(_ request: URLRequest) -> Transfers.Outcome {
+        let task = session.dataTask(with: request)
+        let done = transfers.start(task.taskIdentifier)
+        task.resume()
+        if done.wait(timeout: .now() + endpoint.timeout) == .timedOut {
+            task.cancel()
+            transfers.finish(task.taskIdentifier, .deadline)
+        }
+        return transfers.remove(task.taskIdentifier)
     }
 
-    private func perform(_ request: URLRequest) -> (Data?, URLResponse?, Error?) {
-        let exchange = Exchange()
-        let done = DispatchSemaphore(value: 0)
-        session.dataTask(with: request) { data, response, error in
-            exchange.result = (data, response, error)
-            done.signal()
-        }.resume()
-        done.wait()
-        return exchange.result
+    /// The session's delegate: collects each task's reply, refuses redirects, and cancels a reply
+    /// that grows past its limit.
+    private final class Transfers: NSObject, URLSessionDataDelegate, @unchecked Sendable {
+        enum End {
+            case completed, deadline, tooLarge
+            case failed(Error)
+        }
+
+        struct Outcome {
+            var data = Data()
+            var response: URLResponse?
+            var end: End?
+            let done = DispatchSemaphore(value: 0)
+        }
+
+        private let maxBytes: Int
+        private let lock = NSLock()
+        private var outcomes: [Int: Outcome] = [:]
+
+        init(maxBytes: Int) { self.maxBytes = maxBytes }
+
+        func start(_ task: Int) -> DispatchSemaphore {
+            lock.withLock {
+                outcomes[task] = Outcome()
+                return outcomes[task]!.done
+            }
+        }
+
+        /// Records how the task ended, unless it already has: the first end wins.
+        func finish(_ task: Int, _ end: End) {
+            lock.withLock {
+                guard outcomes[task] != nil, outcomes[task]!.end == nil else { return }
+                outcomes[task]!.end = end
+                outcomes[task]!.done.signal()
+            }
+        }
+
+        func remove(_ task: Int) -> Outcome {
+            lock.withLock { outcomes.removeValue(forKey: task)! }
+        }
+
+        func urlSession(_ session: URLSession, task: URLSessionTask, willPerformHTTPRedirection response: HTTPURLResponse,
+                        newRequest request: URLRequest, completionHandler: @escaping (URLRequest?) -> Void) {
+            completionHandler(nil)
+        }
+
+        func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
+            let tooLarge = lock.withLock { () -> Bool in
+                guard outcomes[dataTask.taskIdentifier] != nil else { return false }
+                outcomes[dataTask.taskIdentifier]!.data.append(data)
+                return outcomes[dataTask.taskIdentifier]!.data.count > maxBytes
+            }
+            if tooLarge {
+                finish(dataTask.taskIdentifier, .tooLarge)
+                dataTask.cancel()
+            }
+        }
+
+        func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
+            lock.withLock { outcomes[task.taskIdentifier]?.response = task.response }
+            finish(task.taskIdentifier, error.map { .failed($0) } ?? .completed)
+        }
     }
 }

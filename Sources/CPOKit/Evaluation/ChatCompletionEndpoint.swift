@@ -6,7 +6,7 @@ public struct ChatCompletionEndpoint: Sendable {
     public var model: String
     /// Sent as `Authorization: Bearer …`; nil sends no such header.
     public var apiKey: String?
-    /// Seconds one request may take, at least 1.
+    /// The deadline of one request, sending it and receiving all of its reply, in seconds.
     public var timeout: Double
     /// Attempts after the first one, made after a timeout, a network error, HTTP 429 or 5xx.
     public var retries: Int
@@ -18,11 +18,23 @@ public struct ChatCompletionEndpoint: Sendable {
         self.timeout = timeout; self.retries = retries; self.backoff = backoff
     }
 
+    static let longestWait: Double = 86_400
+    static let mostRetries = 10
+
     public var url: URL { baseURL.appendingPathComponent("v1/chat/completions") }
 
     public func validate() throws {
-        guard timeout >= 1 && timeout.isFinite else { throw OptionError(option: "judge-timeout", value: "\(timeout)", allowed: "seconds ≥ 1") }
-        guard retries >= 0 else { throw OptionError(option: "judge-retries", value: "\(retries)", allowed: "a whole number ≥ 0") }
+        // Beyond a day a deadline means nothing, and DispatchTime traps on a number of nanoseconds past Int64.
+        guard (1...Self.longestWait).contains(timeout) else {
+            throw OptionError(option: "judge-timeout", value: "\(timeout)", allowed: "seconds in 1...\(Int(Self.longestWait))")
+        }
+        // Each retry waits twice as long as the one before: the tenth waits 512 × --judge-backoff.
+        guard (0...Self.mostRetries).contains(retries) else {
+            throw OptionError(option: "judge-retries", value: "\(retries)", allowed: "a whole number in 0...\(Self.mostRetries)")
+        }
+        guard (0...Self.longestWait).contains(backoff) else {
+            throw OptionError(option: "judge-backoff", value: "\(backoff)", allowed: "seconds in 0...\(Int(Self.longestWait))")
+        }
         guard ["http", "https"].contains(baseURL.scheme?.lowercased() ?? "") else {
             throw OptionError(option: "judge-url", value: baseURL.absoluteString, allowed: "an http:// or https:// base URL")
         }

@@ -16,9 +16,10 @@ public struct EvaluationOptions: Sendable {
 /// generated tokens and scores are gathered to rank 0, which alone judges. Sample i draws from
 /// stream (0, i, 0) whatever the rank, so the layout of ranks changes nothing.
 public enum Evaluation {
-    /// The default `--max-new-tokens`: the longest reference and a few tokens more.
-    public static func defaultMaxNewTokens(_ examples: [EvaluationExample]) -> Int {
-        (examples.map(\.referenceIDs.count).max() ?? 1) + 8
+    /// The default `--max-new-tokens`: the longest reference and a few tokens more, within the
+    /// model's `context`.
+    public static func defaultMaxNewTokens(_ examples: [EvaluationExample], context: Int) -> Int {
+        min((examples.map(\.referenceIDs.count).max() ?? 1) + 8, context)
     }
 
     /// Runs on every rank; `judge` is needed on rank 0 only. Returns the result on rank 0, nil on
@@ -26,7 +27,7 @@ public enum Evaluation {
     public static func run(model: any LanguageModel, tokenizer: any Tokenizer, examples: [EvaluationExample], judge: (any Judge)?,
                            options: EvaluationOptions, communicator: any Communicator,
                            modelLabel: String, dataLabel: String) throws -> JudgedEvaluation? {
-        try options.sampling.validate()
+        try options.sampling.validate(context: model.config.maxPositions)
         precondition(options.batchSize >= 1, "batch size must be at least 1")
         // Rows longer than the context are cut as training rows are, not refused: held-out data is
         // the training data's kind.

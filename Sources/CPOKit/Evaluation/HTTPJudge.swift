@@ -12,6 +12,8 @@ public final class HTTPJudge: TextJudge {
 
     /// HTTP requests sent so far, retries included (cached answers send none).
     public var requestCount: Int { client.requestCount }
+    /// What opening the cache found that the user should hear about (a line cut off by a crash).
+    public var cacheWarning: String? { cache?.warning }
 
     public init(endpoint: ChatCompletionEndpoint, cache: URL? = nil) throws {
         try endpoint.validate()
@@ -50,12 +52,20 @@ public final class HTTPJudge: TextJudge {
         if let entry = cache?[key] { return Self.outcome(of: entry, cached: true) }
         switch try client.complete(system: PairwiseQuestion.system, user: PairwiseQuestion.message(instruction: instruction, a: a, b: b)) {
         case let .reply(reply):
-            let entry = VerdictCache.Entry(key: key, preference: PairwiseQuestion.parse(reply), reply: reply)
+            let entry = VerdictCache.Entry(key: key, preference: PairwiseQuestion.parse(reply), reply: Self.kept(reply))
             try cache?.store(entry)
             return Self.outcome(of: entry, cached: false)
         case let .failure(reason):
             return (.failed(reason: reason), .object(["answer": .string("failed"), "reason": .string(reason)]))
         }
+    }
+
+    /// A reply kept in the cache and in `evaluation.jsonl` is cut to this many characters: an answer
+    /// is a word, and a malformed one needs no more to show what went wrong.
+    static let keptReplyCharacters = 1000
+
+    static func kept(_ reply: String) -> String {
+        reply.count <= keptReplyCharacters ? reply : reply.prefix(keptReplyCharacters) + "… (cut; \(reply.count) characters in all)"
     }
 
     private static func outcome(of entry: VerdictCache.Entry, cached: Bool) -> (outcome: Outcome, details: JSONValue) {

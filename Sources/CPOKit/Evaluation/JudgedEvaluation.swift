@@ -10,11 +10,7 @@ public struct JudgedEvaluation: Sendable, Equatable {
 
     /// Writes `evaluation.jsonl` and `summary.json` into `folder`, each file atomically.
     public func write(to folder: URL) throws {
-        do {
-            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        } catch {
-            throw AtomicFileError(file: folder.path, reason: error.localizedDescription)
-        }
+        try OutputFolder.create(folder)
         let lines = JSONEncoder()
         lines.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var records = Data()

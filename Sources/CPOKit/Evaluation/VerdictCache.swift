@@ -1,4 +1,7 @@
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// The http judge's answers on disk, one JSON object per line, keyed by the SHA-256 of (judge model,
 /// prompt, text A, text B) in that order: a re-run over the same texts asks nothing. Only answers
@@ -12,23 +15,45 @@ final class VerdictCache {
     }
 
     let url: URL
+    /// The number of an unfinished last line that was not an entry (a writer that crashed midway):
+    /// it is ignored, and cut off before the next entry is appended, so no entry runs on from it.
+    let droppedLine: Int?
     private var entries: [String: Entry] = [:]
+    /// Where the file's complete lines end, and whether the last of them lacks its line end.
+    private var validLength: Int?
+    private var needsLineEnd = false
+    private var appender: LineAppender?
 
-    /// Reads the cache file if there is one. An unfinished last line (a writer that crashed) is
-    /// ignored; any other line that is not an entry is an error naming it.
+    /// Reads the cache file if there is one. Any line other than an unfinished last one that is not
+    /// an entry is an error naming it.
     init(url: URL) throws {
         self.url = url
-        guard let data = FileManager.default.contents(atPath: url.path) else { return }
-        let lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        let decoder = JSONDecoder()
-        for (index, line) in lines.enumerated() where !line.isEmpty {
-            do {
-                let entry = try decoder.decode(Entry.self, from: Data(line))
-                entries[entry.key] = entry
-            } catch where index < lines.count - 1 {
-                throw EvaluationError.malformedCache(file: url.path, line: index + 1, reason: "\(error)")
-            } catch {}
+        guard let data = FileManager.default.contents(atPath: url.path) else {
+            droppedLine = nil
+            return
         }
+        let decoder = JSONDecoder()
+        var dropped: Int?
+        for line in TextLines.lines(of: data) {
+            let bytes = TextLines.bytes(of: line, in: data)
+            if TextLines.isBlank(bytes) { continue }
+            do {
+                let entry = try decoder.decode(Entry.self, from: bytes)
+                entries[entry.key] = entry
+                needsLineEnd = !line.isTerminated
+            } catch where !line.isTerminated {
+                dropped = line.number
+                validLength = line.range.lowerBound
+            } catch {
+                throw EvaluationError.malformedCache(file: url.path, line: line.number, reason: "\(error)")
+            }
+        }
+        droppedLine = dropped
+    }
+
+    /// What the CLI should tell the user about the file, if anything.
+    var warning: String? {
+        droppedLine.map { "\(url.path):\($0): an unfinished last line (a run ended while writing it) is ignored and will be replaced" }
     }
 
     static func key(model: String, prompt: String, a: String, b: String) -> String {
@@ -40,21 +65,18 @@ final class VerdictCache {
     subscript(key: String) -> Entry? { entries[key] }
 
     func store(_ entry: Entry) throws {
-        var line = try JSONEncoder().encode(entry)
-        line.append(UInt8(ascii: "\n"))
-        if !FileManager.default.fileExists(atPath: url.path) {
-            guard FileManager.default.createFile(atPath: url.path, contents: nil) else {
-                throw AtomicFileError(file: url.path, reason: "cannot create the verdict cache")
+        if appender == nil {
+            if let validLength {
+                guard truncate(url.path, off_t(validLength)) == 0 else { throw AtomicFileError.unwritable(file: url.path) }
+                self.validLength = nil
+            }
+            appender = try LineAppender(url: url)
+            if needsLineEnd {
+                try appender!.append(Data())
+                needsLineEnd = false
             }
         }
-        do {
-            let handle = try FileHandle(forWritingTo: url)
-            defer { try? handle.close() }
-            try handle.seekToEnd()
-            try handle.write(contentsOf: line)
-        } catch {
-            throw AtomicFileError(file: url.path, reason: "cannot append to the verdict cache: \(error.localizedDescription)")
-        }
+        try appender!.append(try JSONEncoder().encode(entry))
         entries[entry.key] = entry
     }
 }

@@ -51,7 +51,7 @@ public struct Generator {
     /// Token t of row i is drawn with `CounterRandom(seed, .sampling, streams[i]…, position: t)`;
     /// by default row i is stream (0, i, 0).
     public func generate(prompts: [[Int32]], options: SamplingOptions, streams: [SampleStream]? = nil) throws -> [Continuation] {
-        try options.validate()
+        try options.validate(context: model.config.maxPositions)
         guard !prompts.isEmpty else { return [] }
         let capacity = min(model.config.maxPositions, prompts.map(\.count).max()! + options.maxNewTokens)
         let decoder = model.makeDecoder(rows: prompts.count, capacity: capacity, reusing: lastDecoder.decoder, packsWeights: packsWeights)
@@ -70,11 +70,18 @@ public struct Generator {
         var results = prompts.map { _ in Continuation(tokens: [], logProbs: [], endedWithEndOfText: false) }
         var logits = try decoder.prefill(prompts)
         var active = Array(prompts.indices)
-        for position in 0 ..< options.maxNewTokens where !active.isEmpty {
-            let draws = sampler.sample(rows: active, of: logits, vocabulary: vocabulary) { row in
-                let stream = streams[row]
-                return CounterRandom(seed: options.seed, domain: .sampling, step: stream.step, example: stream.example,
-                                     candidate: stream.candidate, position: position)
+        var position = 0
+        // Ends when every row is done, which a full context makes sure of long before a huge maxNewTokens.
+        while position < options.maxNewTokens && !active.isEmpty {
+            let draws: [(token: Int32, logProb: Float)]
+            do {
+                draws = try sampler.sample(rows: active, of: logits, vocabulary: vocabulary) { row in
+                    let stream = streams[row]
+                    return CounterRandom(seed: options.seed, domain: .sampling, step: stream.step, example: stream.example,
+                                         candidate: stream.candidate, position: position)
+                }
+            } catch let failure as TokenSampler.Failure {
+                throw NonFiniteLogitsError(stream: streams[failure.row], position: position)
             }
             var next = [Int32?](repeating: nil, count: prompts.count)
             for (row, draw) in zip(active, draws) {
@@ -88,6 +95,7 @@ public struct Generator {
             }
             active = active.filter { next[$0] != nil }
             if !active.isEmpty { logits = try decoder.decode(next) }
+            position += 1
         }
         return results
     }

@@ -15,12 +15,17 @@ public struct SamplingOptions: Sendable, Equatable {
         self.maxNewTokens = maxNewTokens; self.seed = seed
     }
 
-    public func validate() throws {
+    /// `context`: the model's positions, where known; no continuation outgrows them, so a larger
+    /// `maxNewTokens` is a mistake (and one of 10^12 would only run the loop that long).
+    public func validate(context: Int? = nil) throws {
         if !(temperature > 0 && temperature.isFinite) {
             throw OptionError(option: "temperature", value: "\(temperature)", allowed: "a finite number > 0 (use --greedy for temperature → 0)")
         }
         if topK < 0 { throw OptionError(option: "top-k", value: "\(topK)", allowed: "a whole number ≥ 0 (0 keeps all tokens)") }
         if !(topP > 0 && topP <= 1) { throw OptionError(option: "top-p", value: "\(topP)", allowed: "a number in (0, 1]") }
-        if maxNewTokens < 1 { throw OptionError(option: "max-new-tokens", value: "\(maxNewTokens)", allowed: "a whole number ≥ 1") }
+        if maxNewTokens < 1 || context.map({ maxNewTokens > $0 }) == true {
+            throw OptionError(option: "max-new-tokens", value: "\(maxNewTokens)",
+                              allowed: context.map { "a whole number in 1...\($0), the model's context: no continuation is longer" } ?? "a whole number ≥ 1")
+        }
     }
 }

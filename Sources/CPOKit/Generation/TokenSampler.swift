@@ -9,35 +9,43 @@ import Foundation
 /// A draw takes one uniform u from the row's random stream and returns the first candidate whose
 /// cumulative weight exceeds u · (total weight), where a candidate's weight is
 /// exp((logit − max) / temperature). Without truncation the candidates are all tokens in id order;
-/// with top-k or top-p they are the kept tokens by decreasing weight (ties by id).
+/// with top-k or top-p they are the kept tokens by decreasing weight (ties by id). Logits with a
+/// NaN or an infinity are an error (`NonFiniteLogitsError`), never a token.
 public struct TokenSampler: Sendable {
     public let options: SamplingOptions
 
     public init(options: SamplingOptions) { self.options = options }
 
-    public func sample(logits: UnsafeBufferPointer<Float>, random: inout CounterRandom) -> (token: Int32, logProb: Float) {
+    public func sample(logits: UnsafeBufferPointer<Float>, random: inout CounterRandom) throws -> (token: Int32, logProb: Float) {
         let workspace = Workspace(vocabulary: logits.count)
-        return sample(logits: logits, random: &random, workspace: workspace)
+        return try sample(logits: logits, random: &random, workspace: workspace)
     }
 
     /// Samples a token for each of `rows` from its row of `logits` ([·, vocabulary]), the rows split
     /// over threads; row r draws from `random(r)`. Each row's draw depends on its logits and its
-    /// stream only, so the result is the same for any thread count.
+    /// stream only, so the result is the same for any thread count. A row whose logits are not
+    /// finite throws `Failure`, naming the first such row.
     public func sample(rows: [Int], of logits: UnsafeBufferPointer<Float>, vocabulary: Int,
-                       random: (Int) -> CounterRandom) -> [(token: Int32, logProb: Float)] {
+                       random: (Int) -> CounterRandom) throws -> [(token: Int32, logProb: Float)] {
         precondition(rows.allSatisfy { ($0 + 1) * vocabulary <= logits.count }, "a sampled row lies outside the logits")
-        var draws = [(token: Int32, logProb: Float)](repeating: (0, 0), count: rows.count)
+        var draws = [(token: Int32, logProb: Float)?](repeating: nil, count: rows.count)
         draws.withUnsafeMutableBufferPointer { draws in
             Parallel.forEachChunk(rows.count, workPerItem: 4 * vocabulary) { range in
                 let workspace = Workspace(vocabulary: vocabulary)
                 for i in range {
                     var stream = random(rows[i])
-                    draws[i] = sample(logits: UnsafeBufferPointer(rebasing: logits[rows[i] * vocabulary ..< (rows[i] + 1) * vocabulary]),
-                                      random: &stream, workspace: workspace)
+                    draws[i] = try? sample(logits: UnsafeBufferPointer(rebasing: logits[rows[i] * vocabulary ..< (rows[i] + 1) * vocabulary]),
+                                           random: &stream, workspace: workspace)
                 }
             }
         }
-        return draws
+        if let bad = draws.firstIndex(where: { $0 == nil }) { throw Failure(row: rows[bad]) }
+        return draws.map { $0! }
+    }
+
+    /// The row of `sample(rows:…)` whose logits are not finite.
+    public struct Failure: Error {
+        public let row: Int
     }
 
     /// Scratch for one row: the weights, candidate keys (`DecreasingWeightOrder`), and a copy of the
@@ -60,11 +68,13 @@ public struct TokenSampler: Sendable {
         }
     }
 
-    func sample(logits: UnsafeBufferPointer<Float>, random: inout CounterRandom, workspace: Workspace) -> (token: Int32, logProb: Float) {
+    func sample(logits: UnsafeBufferPointer<Float>, random: inout CounterRandom, workspace: Workspace) throws -> (token: Int32, logProb: Float) {
         let count = logits.count, x = logits.baseAddress!
         let maximum = VectorMath.maximum(x, count)
         let weights = workspace.weights.baseAddress!
         let total = Self.exponentials(of: x, count, shift: maximum, scale: 1, into: weights)
+        // A NaN anywhere, or an infinite maximum (x − max is then NaN), makes the sum NaN.
+        guard maximum.isFinite, total.isFinite else { throw NonFiniteLogitsError() }
         let logNormalizer = maximum + Float(Foundation.log(total))
         func result(_ token: Int) -> (Int32, Float) { (Int32(token), x[token] - logNormalizer) }
         if options.greedy { return result(Self.firstIndex(of: maximum, in: x, count)) }

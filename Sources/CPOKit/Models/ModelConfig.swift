@@ -23,6 +23,9 @@ public protocol ModelConfig: Sendable, Equatable {
     /// Width of the final hidden states (what ranking pools).
     var hiddenSize: Int { get }
     var layers: Int { get }
+    /// Floats a model of this shape allocates for its weights (parameters, and fixed tables such as
+    /// RoPE's), counted in Double so that no config can overflow the count.
+    var weightFloats: Double { get }
     /// config.json's `eos_token_id` (its first entry when it lists several), if any.
     var endOfText: Int32? { get }
     /// config.json as this model writes it: the fields it was read with, changed only where they

@@ -9,6 +9,8 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
     case unreadableConfig(file: String, reason: String)
     case unexpectedTensor(file: String, tensor: String)
     case invalidBatch(input: String, reason: String)
+    /// A shape (`fields`: its size fields and their values) whose weights alone the machine cannot hold.
+    case exceedsMemory(file: String?, fields: String, weightFloats: Double)
 
     public var description: String {
         switch self {
@@ -24,6 +26,16 @@ public enum ModelError: Error, CustomStringConvertible, Equatable {
             return "\(file): tensor '\(tensor)' is not part of a model with this config"
         case let .invalidBatch(input, reason):
             return "model batch: \(input): \(reason)"
+        case let .exceedsMemory(file, fields, floats):
+            return "\(file.map { "\($0): " } ?? "")a model of \(fields) has \(String(format: "%.3g", floats)) weights, "
+                + "\(MachineMemory.describe(4 * floats)) as fp32, more than the \(MachineMemory.describe(MachineMemory.bytes)) of memory of this machine"
+        }
+    }
+
+    /// Refuses a shape whose weights (4 bytes each) alone exceed `MachineMemory`, before any is allocated.
+    static func checkWeightsFit(_ floats: Double, fields: [(name: String, value: Int)], file: String?) throws {
+        guard 4 * floats <= MachineMemory.bytes else {
+            throw exceedsMemory(file: file, fields: fields.map { "\($0.name) \($0.value)" }.joined(separator: ", "), weightFloats: floats)
         }
     }
 

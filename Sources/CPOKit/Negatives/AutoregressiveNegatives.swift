@@ -34,11 +34,12 @@ public struct AutoregressiveNegatives: NegativeMaker {
                 packsWeights: Bool = true) throws {
         try sampling.validate()
         switch length {
-        case let .groundTruthPlus(margin) where margin < 0:
-            throw OptionError(option: "an-margin", value: "\(margin)", allowed: "a whole number ≥ 0 of tokens beyond the ground truth's length")
-        case let .fixed(count) where count < 1:
-            throw OptionError(option: "an-max-new-tokens", value: "\(count)", allowed: "a whole number ≥ 1")
-        default: break
+        case let .groundTruthPlus(margin): precondition(margin >= 0, "a sample may not stop before the ground truth's length")
+        case let .fixed(count):
+            // `--max-new-tokens` of `cpo train` sets the fixed length.
+            var fixed = sampling
+            fixed.maxNewTokens = count
+            try fixed.validate(context: model.config.maxPositions)
         }
         self.model = model
         self.modelIsReference = modelIsReference
@@ -59,7 +60,7 @@ public struct AutoregressiveNegatives: NegativeMaker {
         // One decode for all rows, run to the longest limit; a row's first tokens do not depend on
         // how far it runs, so cutting it at its own limit gives what decoding it alone would.
         var options = sampling
-        options.maxNewTokens = limits.max()!
+        options.maxNewTokens = min(limits.max()!, context)
         var generator = Generator(model: model, endOfText: endOfText)
         generator.packsWeights = packsWeights
         let samples = try generator.generate(prompts: examples.map(\.promptIDs), options: options, streams: slots.map(\.sampleStream))

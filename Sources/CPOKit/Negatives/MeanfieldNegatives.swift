@@ -20,7 +20,7 @@ public struct MeanfieldNegatives: NegativeMaker {
 
     public init(reference: any LanguageModel, fraction: Double = 0.25, seed: UInt64, endOfText: Int32, rowsPerPass: Int = 8) throws {
         guard fraction > 0 && fraction <= 1 else {
-            throw OptionError(option: "mn-fraction", value: "\(fraction)", allowed: "a number in (0, 1]: the share of response tokens replaced")
+            throw OptionError(option: "meanfield-fraction", value: "\(fraction)", allowed: "a number in (0, 1]: the share of response tokens replaced")
         }
         precondition(rowsPerPass >= 1, "a forward pass needs at least one row")
         self.reference = reference

@@ -59,9 +59,9 @@ enum ReportJSON {
         }
         if let range = message.range(of: #"character \d+"#, options: .regularExpression),
            let offset = Int(message[range].dropFirst("character ".count)) {
-            return lineNumber(atByte: offset, in: data)
+            return TextLines.number(atByte: offset, in: data)
         }
-        return lineNumber(atByte: data.count, in: data.last == UInt8(ascii: "\n") ? data.dropLast() : data)
+        return TextLines.lines(of: data).last?.number ?? 1
     }
 
     /// The first line on which `"key":` appears.
@@ -69,10 +69,6 @@ enum ReportJSON {
         let text = String(decoding: data, as: UTF8.self)
         let pattern = NSRegularExpression.escapedPattern(for: "\"\(key)\"") + #"\s*:"#
         guard let range = text.range(of: pattern, options: .regularExpression) else { return nil }
-        return lineNumber(atByte: text.utf8.distance(from: text.startIndex, to: range.lowerBound), in: data)
-    }
-
-    private static func lineNumber(atByte offset: Int, in data: Data) -> Int {
-        data.prefix(offset).reduce(1) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 }
+        return TextLines.number(atByte: text.utf8.distance(from: text.startIndex, to: range.lowerBound), in: data)
     }
 }

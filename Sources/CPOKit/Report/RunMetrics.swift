@@ -21,11 +21,10 @@ public struct RunMetrics: Equatable, Sendable {
     /// Parses JSONL `data`; `file` names the source in errors. Blank lines are skipped.
     static func parse(_ data: Data, file: String) throws -> RunMetrics {
         var metrics = RunMetrics()
-        var lineNumber = 0
-        for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            lineNumber += 1
-            if line.allSatisfy({ $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") || $0 == UInt8(ascii: "\r") }) { continue }
-            let record = try ReportJSON.decode(MetricsLine.self, from: Data(line), file: file, line: lineNumber)
+        for line in TextLines.lines(of: data) {
+            let bytes = TextLines.bytes(of: line, in: data)
+            if TextLines.isBlank(bytes) { continue }
+            let record = try ReportJSON.decode(MetricsLine.self, from: bytes, file: file, line: line.number)
             func add(_ value: Double?, to series: WritableKeyPath<RunMetrics, [Point]>) {
                 if let value { metrics[keyPath: series].append(Point(step: record.step, value: value)) }
             }

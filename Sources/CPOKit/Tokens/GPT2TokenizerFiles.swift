@@ -68,14 +68,13 @@ extension GPT2Tokenizer {
         let file = url.path
         let data = try readFile(url)
         let idForToken = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { (Array($0.element.utf8), Int32($0.offset)) })
-        var lines = data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false)
-        if lines.last?.isEmpty == true { lines.removeLast() }
+        let lines = TextLines.lines(of: data)
 
         var rules: [MergeRule] = []
         rules.reserveCapacity(lines.count)
-        for (index, rawLine) in lines.enumerated() {
-            let lineNumber = index + 1
-            let line = rawLine.last == UInt8(ascii: "\r") ? rawLine.dropLast() : rawLine
+        for textLine in lines {
+            let lineNumber = textLine.number
+            let line = TextLines.bytes(of: textLine, in: data)
             if lineNumber == 1 && line.starts(with: "#version".utf8) { continue }
             func malformed(_ reason: String) -> TokenizerError {
                 .malformedMerges(file: file, line: lineNumber, reason: reason)

@@ -7,16 +7,16 @@ public enum TokenizationRecords {
     /// One output line per non-blank input line, in order; lines are encoded concurrently.
     public static func process(_ contents: String, file: String, tokenizer: any Tokenizer) throws -> [String] {
         // Cut at the byte: a "\n" followed by a combining mark is one Character.
-        let lines = Array(contents.utf8).split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).enumerated()
-            .filter { !$0.element.allSatisfy { [0x20, 0x09, 0x0D].contains($0) } }
+        let bytes = Array(contents.utf8)
+        let lines = TextLines.lines(of: bytes).map { (number: $0.number, bytes: bytes[$0.range]) }.filter { !TextLines.isBlank($0.bytes) }
         var results = [Result<String, DataError>?](repeating: nil, count: lines.count)
         results.withUnsafeMutableBufferPointer { slots in
             let slots = UnsafeSendable(slots)
             Parallel.forEachChunk(lines.count, workPerItem: 4096) { range in
                 for index in range {
-                    let (offset, line) = lines[index]
+                    let (number, line) = lines[index]
                     slots.value[index] = Result { try self.line(String(decoding: line, as: UTF8.self), tokenizer: tokenizer) }
-                        .mapError { DataError.malformedLine(file: file, line: offset + 1, reason: "\($0)") }
+                        .mapError { DataError.malformedLine(file: file, line: number, reason: "\($0)") }
                 }
             }
         }

@@ -12,8 +12,9 @@ public struct MemoryPlan: Sendable, Equatable {
     public enum Part: String, CaseIterable, Sendable {
         /// The policy's fp32 weights: every rank holds them whole.
         case parameters
+        /// Whole, or at `--zero 2` this rank's shard and the block whose sums are in flight.
         case gradients
-        /// AdamW's two moments.
+        /// AdamW's two moments: whole, or at `--zero 1` and `2` this rank's shard.
         case optimizer
         /// π_ref's weights, one copy per node: this rank's share.
         case reference
@@ -114,10 +115,17 @@ public struct MemoryPlan: Sendable, Equatable {
                                         packsWeights: packs)
             }.max() ?? 0
 
+        // ZeRO cuts the flat buffer into one shard per rank (the first ones one element longer).
+        let zero = job.ranks > 1 ? options.zero : 0
+        let shard = (parameters + job.ranks - 1) / job.ranks
+        // At stage 2 a pass hands back each block's pages once its sums are out: it holds its shard
+        // and the largest piece it writes before that (a block, or what lies outside the blocks).
+        let blocks = model.blockParameterRanges
+        let inFlight = max(blocks.map(\.count).max() ?? 0, parameters - blocks.reduce(0) { $0 + $1.count })
         bytes = [
             .parameters: 4 * parameters,
-            .gradients: 4 * parameters,
-            .optimizer: 8 * parameters,
+            .gradients: 4 * (zero >= 2 ? min(parameters, shard + inFlight) : parameters),
+            .optimizer: 8 * (zero >= 1 ? shard : parameters),
             .reference: contrastive ? 4 * parameters / max(job.ranksPerNode, 1) : 0,
             .decode: decode,
             .activations: pass.activations,

@@ -41,7 +41,7 @@ public final class ParallelScheduledSampling: TrainingObjective {
                                                example: place.lowerBound + row, position: t)
                     guard Double(random.nextUniform()) < fraction else { continue }
                     let position = row * batch.length + t
-                    mixed[position + 1] = sampler.sample(
+                    mixed[position + 1] = try sampler.sample(
                         logits: UnsafeBufferPointer(rebasing: logits[position * vocabulary ..< (position + 1) * vocabulary]),
                         random: &random).token
                     replaced += 1

@@ -291,6 +291,8 @@ public final class Trainer {
     /// π_ref); `microBatches` nil picks the micro-batches by `--activation-budget`.
     public static func memoryPlan(model: any LanguageModel, data: TrainingSet, hasTask: Bool, options: TrainingOptions, ranks: Int,
                                   ranksPerNode: Int = MPILaunch.ranksOnThisNode(), microBatches: Int?) throws -> MemoryPlan {
+        // Sizes no machine could hold are refused before the plan allocates anything to count.
+        try TrainingMemory(options: options, config: model.config, ranks: ranks, data: data).check()
         let heldOut = try HeldOutSplit(exampleCount: data.count, heldOut: .fraction(options.validFraction), seed: options.seed).heldOut.count
         let lengths = data.longestLengths
         return try MemoryPlan(model: model, job: MemoryPlan.Job(

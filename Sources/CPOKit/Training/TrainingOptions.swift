@@ -115,12 +115,30 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
         // Keys the file leaves out keep their defaults.
         let defaults = try JSONSerialization.jsonObject(with: JSONEncoder().encode(TrainingOptions())) as! [String: Any]
-        do {
-            return try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(
-                withJSONObject: defaults.merging(normalized) { _, given in given }))
-        } catch let DecodingError.typeMismatch(_, context), let DecodingError.dataCorrupted(context) {
-            let key = context.codingPath.last?.stringValue ?? "?"
-            throw ConfigFileError(file: file, reason: "key '\(key)' has the wrong type")
+        func decode(_ given: [String: Any]) throws -> TrainingOptions {
+            try JSONDecoder().decode(TrainingOptions.self, from: JSONSerialization.data(withJSONObject: defaults.merging(given) { _, given in given }))
+        }
+        // One key at a time, so a value of the wrong type is named: Foundation reports a fraction
+        // where an integer is due as invalid JSON, without a key.
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
+            let name = key.replacingOccurrences(of: "-", with: "_")
+            do { _ = try decode([name: value]) } catch let error as DecodingError {
+                let shown = (try? JSONSerialization.data(withJSONObject: [value], options: [.fragmentsAllowed]))
+                    .map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\(value)"
+                throw ConfigFileError(file: file, reason: "key '\(key)' must be \(Self.expectation(error)), is \(shown)")
+            }
+        }
+        return try decode(normalized)
+    }
+
+    /// What the value that `error` refused must be.
+    private static func expectation(_ error: DecodingError) -> String {
+        switch error {
+        case let .typeMismatch(type, _) where type == String.self: return "a string"
+        case let .typeMismatch(type, _) where type == Bool.self: return "true or false"
+        case let .typeMismatch(type, _) where type == Double.self: return "a number"
+        case .valueNotFound: return "a value, not null"
+        default: return "a whole number"
         }
     }
 
@@ -163,6 +181,35 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(evalEvery >= 0, "eval-every", evalEvery, "a whole number ≥ 0 (0: only at the end)")
         try check(validFraction >= 0 && validFraction < 1, "valid-fraction", validFraction, "a number in [0, 1)")
         try check(keepCheckpoints >= 0, "keep-checkpoints", keepCheckpoints, "a whole number ≥ 0 (0 keeps all)")
+        try validateAsFloat()
+    }
+
+    /// The values the arithmetic uses as Float, checked as Float: a Double that is finite can be
+    /// infinite as a Float (1e39), or round to 0 (1e-50), and a step of the optimizer then writes
+    /// NaN or nothing at all.
+    private func validateAsFloat() throws {
+        // As `Float(value)` is used: finite, and not rounded to 0 unless it is 0.
+        func holds(_ value: Double) -> Bool { Float(value).isFinite && (value == 0 || Float(value) != 0) }
+        func check(_ value: Double, _ ok: Bool, _ option: String, _ allowed: String) throws {
+            if !ok { throw OptionError(option: option, value: "\(value)", allowed: allowed + " (it is used as a 32-bit float)") }
+        }
+        let largest = Double(Float.greatestFiniteMagnitude)
+        // AdamW's first step is lr / (1 − β1), its decay factor 1 − lr · weight decay.
+        try check(learningRate, holds(learningRate) && holds(learningRate / (1 - adamBeta1)), "learning-rate",
+                  String(format: "a number in [%.2g, %.2g]: the first AdamW step, lr / (1 − adam-beta1), must be a finite float",
+                         Double(Float.leastNonzeroMagnitude), largest * (1 - adamBeta1)))
+        try check(weightDecay, holds(weightDecay) && holds(learningRate * weightDecay), "weight-decay",
+                  "a number ≥ 0 whose product with the learning rate is a finite float")
+        try check(gradClip, holds(gradClip), "grad-clip", String(format: "0 or a number in [%.2g, %.2g]", Double(Float.leastNonzeroMagnitude), largest))
+        try check(adamEpsilon, holds(adamEpsilon), "adam-epsilon", String(format: "a number in [%.2g, %.2g]", Double(Float.leastNonzeroMagnitude), largest))
+        for (value, option) in [(adamBeta1, "adam-beta1"), (adamBeta2, "adam-beta2")] {
+            try check(value, Float(value) < 1, option, "a number in [0, 1) that stays below 1 as a float (at most 0.99999994)")
+        }
+        // Candidates' loss weights are β · g_k (|g_k| ≤ 1) plus the NLL term's share.
+        try check(beta, holds(beta), "beta", String(format: "a number in (0, %.2g]", largest))
+        try check(nllWeight, holds(nllWeight), "nll-weight", String(format: "0 or a number in [%.2g, %.2g]", Double(Float.leastNonzeroMagnitude), largest))
+        try check(temperature, holds(temperature), "temperature", String(format: "a number in [%.2g, %.2g]", Double(Float.leastNonzeroMagnitude), largest))
+        try check(topP, Float(topP) > 0, "top-p", "a number in (0, 1] that stays above 0 as a float")
     }
 }
 

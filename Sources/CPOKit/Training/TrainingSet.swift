@@ -54,6 +54,15 @@ public enum TrainingSet: Sendable {
         }
     }
 
+    /// The positions of the longest batch row: a text window, or the longest prompt and response
+    /// (less the last token, which is only a target), at most `seqLen`.
+    public func longestRow(seqLen: Int) -> Int {
+        switch self {
+        case let .instructions(examples): return min(seqLen, examples.map { $0.promptIDs.count + $0.responseIDs.count - 1 }.max() ?? 1)
+        case let .text(packed): return packed.windowLength
+        }
+    }
+
     /// The instruction example at `index`, when this set holds instructions.
     public func instruction(_ index: Int) -> InstructionExample? {
         if case let .instructions(examples) = self { return examples[index] }

@@ -22,6 +22,14 @@ public struct GPT2Config: Codable, Equatable, Sendable {
     public var kept = ConfigFieldsKept()
 
     public var mlpChannels: Int { innerChannels ?? 4 * channels }
+
+    /// The parameters of `GPT2Tensors.descriptions`: token and position embeddings, per block two
+    /// LayerNorms, attention (c_attn, c_proj) and MLP (c_fc, c_proj) with biases, the final LayerNorm.
+    public var weightFloats: Double {
+        let c = Double(channels), inner = innerChannels.map(Double.init) ?? 4 * c
+        let block = 4 * c * c + 2 * c * inner + 9 * c + inner
+        return (Double(vocabularySize) + Double(maxPositions)) * c + Double(layers) * block + 2 * c
+    }
     public var headSize: Int { channels / heads }
 
     /// The tanh GELU under both of its Hugging Face names.
@@ -67,10 +75,11 @@ public struct GPT2Config: Codable, Equatable, Sendable {
     /// Throws for a configuration this implementation cannot run, naming the field at fault.
     public func validate(file: String? = nil) throws {
         func fail(_ field: String, _ reason: String) -> ModelError { .invalidConfig(file: file, field: field, reason: reason) }
-        for (field, value) in [("vocab_size", vocabularySize), ("n_positions", maxPositions), ("n_embd", channels),
-                               ("n_layer", layers), ("n_head", heads), ("n_inner", mlpChannels)] where value <= 0 {
-            throw fail(field, "must be positive, is \(value)")
-        }
+        let sizes = [("vocab_size", vocabularySize), ("n_positions", maxPositions), ("n_embd", channels), ("n_layer", layers),
+                     ("n_head", heads)] + (innerChannels.map { [("n_inner", $0)] } ?? [])
+        for (field, value) in sizes where value <= 0 { throw fail(field, "must be positive, is \(value)") }
+        // Before anything multiplies the sizes as Int.
+        try ModelError.checkWeightsFit(weightFloats, fields: sizes, file: file)
         guard channels % heads == 0 else { throw fail("n_head", "n_embd \(channels) is not divisible by n_head \(heads)") }
         guard layerNormEpsilon > 0, layerNormEpsilon.isFinite else { throw fail("layer_norm_epsilon", "must be positive, is \(layerNormEpsilon)") }
         guard initializerRange >= 0, initializerRange.isFinite else { throw fail("initializer_range", "must be non-negative, is \(initializerRange)") }
@@ -89,7 +98,7 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         return try GPT2Config(configJSON: data, file: url.path)
     }
 
-    private enum CodingKeys: String, CodingKey {
+    fileprivate enum CodingKeys: String, CodingKey {
         case modelType = "model_type", architectures
         case vocabularySize = "vocab_size", maxPositions = "n_positions", channels = "n_embd", layers = "n_layer"
         case heads = "n_head", innerChannels = "n_inner", layerNormEpsilon = "layer_norm_epsilon"
@@ -111,18 +120,18 @@ public struct GPT2Config: Codable, Equatable, Sendable {
                 throw ModelError.invalidConfig(file: nil, field: key.rawValue, reason: "only \(expected) is supported")
             }
         }
-        vocabularySize = try c.decode(Int.self, forKey: .vocabularySize)
-        maxPositions = try c.decode(Int.self, forKey: .maxPositions)
-        channels = try c.decode(Int.self, forKey: .channels)
-        layers = try c.decode(Int.self, forKey: .layers)
-        heads = try c.decode(Int.self, forKey: .heads)
-        innerChannels = try c.decodeIfPresent(Int.self, forKey: .innerChannels)
+        vocabularySize = try c.wholeNumber(.vocabularySize)
+        maxPositions = try c.wholeNumber(.maxPositions)
+        channels = try c.wholeNumber(.channels)
+        layers = try c.wholeNumber(.layers)
+        heads = try c.wholeNumber(.heads)
+        innerChannels = try c.wholeNumberIfPresent(.innerChannels)
         layerNormEpsilon = try c.decodeIfPresent(Double.self, forKey: .layerNormEpsilon) ?? 1e-5
         initializerRange = try c.decodeIfPresent(Double.self, forKey: .initializerRange) ?? 0.02
         activationFunction = try c.decodeIfPresent(String.self, forKey: .activationFunction) ?? "gelu_new"
         tieWordEmbeddings = try c.decodeIfPresent(Bool.self, forKey: .tieWordEmbeddings) ?? true
-        beginOfTextID = try c.decodeIfPresent(Int.self, forKey: .beginOfTextID) ?? 50256
-        endOfTextID = try c.decodeIfPresent(Int.self, forKey: .endOfTextID) ?? 50256
+        beginOfTextID = try c.wholeNumberIfPresent(.beginOfTextID) ?? 50256
+        endOfTextID = try c.wholeNumberIfPresent(.endOfTextID) ?? 50256
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -145,5 +154,21 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         try c.encode(true, forKey: .scaleAttentionWeights)
         try c.encode(false, forKey: .scaleByInverseLayer)
         try c.encode(false, forKey: .reorderAndUpcast)
+    }
+}
+
+private extension KeyedDecodingContainer where Key == GPT2Config.CodingKeys {
+    /// An integer field. Foundation's decoder reports a fraction (64.5) or a number beyond Int as
+    /// "not valid JSON", naming no field, so such a value is read again as a number to name both.
+    func wholeNumberIfPresent(_ key: Key) throws -> Int? {
+        do { return try decodeIfPresent(Int.self, forKey: key) } catch {
+            guard let number = try? decodeIfPresent(Double.self, forKey: key) else { throw error }
+            throw ModelError.invalidConfig(file: nil, field: key.rawValue, reason: "must be a whole number of at most 64 bits, is \(number)")
+        }
+    }
+
+    func wholeNumber(_ key: Key) throws -> Int {
+        guard let value = try wholeNumberIfPresent(key) else { throw DecodingError.keyNotFound(key, .init(codingPath: codingPath, debugDescription: "")) }
+        return value
     }
 }

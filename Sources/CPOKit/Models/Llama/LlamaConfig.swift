@@ -165,6 +165,14 @@ public struct LlamaConfig: Codable, Equatable, Sendable {
         case "qwen2": (queryKeyValueBias, outputBias, mlpBias) = (true, false, false)
         default: (queryKeyValueBias, outputBias, mlpBias) = (false, false, false)
         }
+        // Before anything is built per layer or position.
+        try ModelError.checkWeightsFit(
+            Self.weightFloats(vocabulary: vocabularySize, hidden: hiddenSize, intermediate: intermediateSize, layers: layers, heads: heads,
+                              keyValueHeads: keyValueHeads, headSize: headSize, positions: maxPositions, tied: tieWordEmbeddings,
+                              biases: (queryKeyValueBias, outputBias, mlpBias)),
+            fields: [("vocab_size", vocabularySize), ("hidden_size", hiddenSize), ("intermediate_size", intermediateSize),
+                     ("num_hidden_layers", layers), ("num_attention_heads", heads), ("num_key_value_heads", keyValueHeads),
+                     ("head_dim", headSize), ("max_position_embeddings", maxPositions)], file: file)
         (ropeTheta, ropeScaling) = try Self.rope(fields, maxPositions: maxPositions)
         attentionWindows = try Self.windows(fields, modelType: modelType, layers: layers)
 

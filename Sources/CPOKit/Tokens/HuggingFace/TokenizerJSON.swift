@@ -45,7 +45,7 @@ indirect enum TokenizerJSON: Sendable {
         var position = 0
 
         func error(_ reason: String) -> SyntaxError {
-            SyntaxError(line: 1 + bytes[..<min(position, bytes.count)].lazy.filter { $0 == UInt8(ascii: "\n") }.count, reason: reason)
+            SyntaxError(line: TextLines.number(atByte: position, in: bytes), reason: reason)
         }
 
         mutating func skipWhitespace() {
