@@ -18,6 +18,8 @@ struct PlanCommand: ParsableCommand {
     @Option(help: "Ranks of the job.") var ranks = 1
     @Option(help: "Ranks on each node (default: all of --ranks on one node).") var ranksPerNode: Int?
     @Option(help: "Memory of one node in GB (10^9 bytes) (default: this machine's).") var nodeMemory: Double?
+    @Option(help: "With --preset: plan the preset with this many token embeddings instead of the tokenizer's, e.g. 50257 for GPT-2's released vocabulary; 'released' takes the preset's.")
+    var vocabularySize: String?
     @Flag(help: "Print one JSON object: peak_bytes_per_rank, the parts, and whether it fits.") var json = false
 
     func validate() throws {
@@ -26,15 +28,36 @@ struct PlanCommand: ParsableCommand {
             throw ValidationError("--ranks-per-node must be in 1...\(ranks) (--ranks), got \(ranksPerNode)")
         }
         if let nodeMemory, !(nodeMemory > 0 && nodeMemory.isFinite) { throw ValidationError("--node-memory must be a number of GB > 0") }
+        if let vocabularySize {
+            guard job.preset != nil else { throw ValidationError("--vocabulary-size needs --preset (a --model folder has its own)") }
+            guard vocabularySize == "released" || (Int(vocabularySize) ?? 0) >= 2 else {
+                throw ValidationError("--vocabulary-size must be a whole number ≥ 2 or 'released', got '\(vocabularySize)'")
+            }
+        }
     }
 
     func run() throws {
         let options = try job.resolvedOptions()
-        let (model, _, data, task) = try job.loadJob(options: options, weights: false)
+        var (model, _, data, task) = try job.loadJob(options: options, weights: false)
+        if let vocabularySize, let preset = job.preset {
+            model = try ModelRegistry.preset(preset, vocabularySize: Int(vocabularySize)).zeroModel()
+        }
         let perNode = ranksPerNode ?? ranks
-        let plan = try Trainer.memoryPlan(model: model, data: data, hasTask: task != nil, options: options, ranks: ranks,
-                                          ranksPerNode: perNode, microBatches: options.gradAccumulation)
-        let nodeBytes = nodeMemory.map { Int($0 * 1e9) } ?? Int(ProcessInfo.processInfo.physicalMemory)
+        let nodeBytes = nodeMemory.map { Int($0 * 1e9) } ?? Int(MachineMemory.bytes)
+        let plan: MemoryPlan
+        do {
+            plan = try Trainer.memoryPlan(model: model, data: data, hasTask: task != nil, options: options, ranks: ranks,
+                                          ranksPerNode: perNode, microBatches: options.gradAccumulation, nodeBytes: Double(nodeBytes))
+        } catch let least as TrainingMemory {
+            // Not even the weights and one pass's logits fit: there is nothing more to count.
+            if json {
+                print("{\"fits\":false,\"least_bytes_per_rank\":\(Int(least.bytes)),\"node_bytes\":\(nodeBytes),\"ranks\":\(ranks)}")
+            } else {
+                print("does not fit: each rank holds at least \(ByteSize.gibibytes(Int(least.bytes))) (weights, gradients, AdamW moments and "
+                      + "one pass's logits), more than the node's \(ByteSize.gibibytes(nodeBytes))")
+            }
+            return
+        }
         let nodePeak = plan.peakBytesPerRank * perNode
         let fits = nodePeak <= nodeBytes
         if json {

@@ -289,10 +289,13 @@ public final class Trainer {
 
     /// The memory plan of a run of `options` on `data` over `ranks` ranks (those of this node share
     /// π_ref); `microBatches` nil picks the micro-batches by `--activation-budget`.
+    /// Throws `TrainingMemory` first when not even the least such a run holds fits `nodeBytes`
+    /// (default: this machine's memory): counting the buffers of absurd sizes would allocate them.
     public static func memoryPlan(model: any LanguageModel, data: TrainingSet, hasTask: Bool, options: TrainingOptions, ranks: Int,
-                                  ranksPerNode: Int = MPILaunch.ranksOnThisNode(), microBatches: Int?) throws -> MemoryPlan {
-        // Sizes no machine could hold are refused before the plan allocates anything to count.
-        try TrainingMemory(options: options, config: model.config, ranks: ranks, data: data).check()
+                                  ranksPerNode: Int = MPILaunch.ranksOnThisNode(), microBatches: Int?,
+                                  nodeBytes: Double = MachineMemory.bytes) throws -> MemoryPlan {
+        let least = TrainingMemory(options: options, config: model.config, ranks: ranks, data: data)
+        guard least.fits(in: nodeBytes) else { throw least }
         let heldOut = try HeldOutSplit(exampleCount: data.count, heldOut: .fraction(options.validFraction), seed: options.seed).heldOut.count
         let lengths = data.longestLengths
         return try MemoryPlan(model: model, job: MemoryPlan.Job(

@@ -3,7 +3,8 @@
 /// 1000000`) are refused with the numbers before anything is allocated.
 ///
 /// It counts what every run certainly holds: the weights, their gradients and the two AdamW moments
-/// (16 bytes a weight, 4 more for a contrastive run's frozen reference), and the logits of one
+/// (16 bytes a weight, less what ZeRO shards; 4 more for a contrastive run's frozen reference, less
+/// what the ranks of a node share), and the logits of one
 /// forward pass, rows × positions × vocabulary floats, where a pass takes a micro-batch's share of
 /// one data group's examples, each with the candidates this rank scores, and is as long as its
 /// longest row: the pass that holds the data's longest row has at least its positions.
@@ -26,7 +27,10 @@ public struct TrainingMemory: Error, CustomStringConvertible {
         rows = examples * candidates
         positions = data.longestRow(seqLen: options.seqLen)
         vocabulary = config.vocabularySize
-        weightBytes = config.weightFloats * (contrastive ? 20 : 16)
+        // Weights whole on every rank; gradients and moments sharded by ZeRO; π_ref shared by as many
+        // ranks as a node could hold.
+        let zero = ranks > 1 ? options.zero : 0, share = 1 / Double(ranks)
+        weightBytes = config.weightFloats * (4 + (zero >= 2 ? 4 * share : 4) + (zero >= 1 ? 8 * share : 8) + (contrastive ? 4 * share : 0))
         logitBytes = 4 * rows * Double(positions) * Double(vocabulary)
         var explained = options.gradAccumulation.map {
             "--batch-size \(options.batchSize) / \(groups) data group\(groups == 1 ? "" : "s") / --grad-accumulation \($0)"
@@ -40,6 +44,11 @@ public struct TrainingMemory: Error, CustomStringConvertible {
     /// Throws itself when the run cannot fit in `MachineMemory`.
     public func check() throws {
         if bytes > MachineMemory.bytes { throw self }
+    }
+
+    /// Whether a rank of the run could fit in `bytes`.
+    public func fits(in bytes: Double) -> Bool {
+        self.bytes <= bytes
     }
 
     public var description: String {
