@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs the whole test suite (debug build), the numeric tests once more with OpenBLAS's AVX2
-# kernels when the CPU chose others, then a smoke run of the release binary, installing missing
-# system packages first. Arguments go to the first `swift test` (e.g. --filter GPT2Tests).
+# kernels when the CPU chose others, then a smoke run of the release binary and 5 s of each fuzz
+# target, installing missing system packages first. Arguments go to the first `swift test` (e.g.
+# --filter GPT2Tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash launch/install-deps.sh
@@ -34,6 +35,9 @@ esac
 
 # Optimised code can fail where debug code does not: train, score and generate once in release.
 bash launch/smoke-release.sh
+# Every input reader under libFuzzer for 5 s from its seeds (README: Fuzzing): a debug build, which
+# compiles faster than release; the long runs are done by hand.
+CPO_FUZZ_CONFIGURATION=debug bash launch/fuzz.sh all 5
 executed=0 failed=0
 while read -r count failures; do
   executed=$((executed + count)) failed=$((failed + failures))

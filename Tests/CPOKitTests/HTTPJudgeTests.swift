@@ -201,6 +201,25 @@ final class HTTPJudgeTests: XCTestCase {
         XCTAssertEqual(third.requests.count, 0)
     }
 
+    func testCpoEvalWarnsOfTheCacheLineItDrops() throws {
+        let server = try server { _, _ in .reply("A") }
+        let run = folder.appendingPathComponent("run").path
+        let train = try CPOCommand.run(["train", "--preset", "tiny", "--task", "sort", "--task-count", "8", "--steps", "1", "--batch-size", "2",
+                                        "--valid-fraction", "0", "--out", run])
+        XCTAssertEqual(train.status, 0, train.output)
+        let data = folder.appendingPathComponent("valid.jsonl"), cache = folder.appendingPathComponent("verdicts.jsonl")
+        try Data(#"{"prompt": "sort: 2 1", "response": "1 2"}"#.utf8).write(to: data)
+        try Data(#"{"key":"ab","prefe"#.utf8).write(to: cache)
+        let result = try CPOCommand.run(["eval", "--model", run + "/final", "--data", data.path, "--max-new-tokens", "4", "--judge", "http",
+                                         "--judge-url", server.baseURL.absoluteString, "--judge-model", "m", "--judge-cache", cache.path,
+                                         "--out", folder.appendingPathComponent("eval").path])
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.contains("warning: \(cache.path):1: an unfinished last line (a run ended while writing it) is ignored"),
+                      result.output)
+        XCTAssertEqual(server.requests.count, 2)
+        XCTAssertEqual(try String(contentsOf: cache, encoding: .utf8).split(separator: "\n").count, 2, "the cut line is gone")
+    }
+
     func testCacheFilesWithCRLFOrCRLineEndsAreRead() throws {
         let cache = folder.appendingPathComponent("verdicts.jsonl")
         let first = try server { _, _ in .reply("A") }

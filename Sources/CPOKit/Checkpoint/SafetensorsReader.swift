@@ -30,13 +30,20 @@ public struct SafetensorsReader {
     private let dataStart: Int
 
     public init(url: URL) throws {
-        path = url.path
-        let file = url.path
+        let data: Data
         do {
             data = try Data(contentsOf: url, options: .alwaysMapped)
         } catch {
-            throw SafetensorsError.unreadable(file: file, reason: (error as NSError).localizedDescription)
+            throw SafetensorsError.unreadable(file: url.path, reason: (error as NSError).localizedDescription)
         }
+        try self.init(data: data, path: url.path)
+    }
+
+    /// The file's bytes, already read; `path` names it in errors.
+    init(data: Data, path: String) throws {
+        self.path = path
+        self.data = data
+        let file = path
         guard data.count >= 8 else {
             throw SafetensorsError.badHeader(file: file, reason: "file is \(data.count) bytes, shorter than the 8-byte header length")
         }

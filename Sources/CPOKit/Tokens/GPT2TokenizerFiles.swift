@@ -36,8 +36,10 @@ extension GPT2Tokenizer {
 
     /// Tokens indexed by id. Ids must be exactly 0..<count so that every id has a token to decode to.
     static func readVocabulary(_ url: URL) throws -> [String] {
-        let file = url.path
-        let data = try readFile(url)
+        try parseVocabulary(readFile(url), file: url.path)
+    }
+
+    static func parseVocabulary(_ data: Data, file: String) throws -> [String] {
         func malformed(_ reason: String) -> TokenizerError { .malformedVocabulary(file: file, reason: reason) }
 
         guard let object = try? JSONSerialization.jsonObject(with: data), let idForToken = object as? [String: Any] else {
@@ -65,8 +67,10 @@ extension GPT2Tokenizer {
 
     /// Merge rules in file order. Line 1 may be a `#version` header; a final newline is optional.
     static func readMerges(_ url: URL, tokens: [String]) throws -> [MergeRule] {
-        let file = url.path
-        let data = try readFile(url)
+        try parseMerges(readFile(url), file: url.path, tokens: tokens)
+    }
+
+    static func parseMerges(_ data: Data, file: String, tokens: [String]) throws -> [MergeRule] {
         let idForToken = Dictionary(uniqueKeysWithValues: tokens.enumerated().map { (Array($0.element.utf8), Int32($0.offset)) })
         let lines = TextLines.lines(of: data)
 

@@ -9,12 +9,17 @@ extension HuggingFaceTokenizer {
     static let knownEndOfTextTokens = ["<|endoftext|>", "</s>", "<|end_of_text|>"]
 
     public init(folder: URL) throws {
-        let url = folder.appendingPathComponent(Self.fileName)
-        let file = url.path
-        var files = [Self.fileName: try Self.read(url)]
+        var files = [Self.fileName: try Self.read(folder.appendingPathComponent(Self.fileName))]
         for name in Self.companionFileNames where FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path) {
             files[name] = try Self.read(folder.appendingPathComponent(name))
         }
+        try self.init(files: files, folder: folder)
+    }
+
+    /// From the files' contents by name (`tokenizer.json`, and the companions the folder has);
+    /// `folder` names them in errors.
+    init(files: [String: Data], folder: URL) throws {
+        let file = folder.appendingPathComponent(Self.fileName).path
         let reader = ComponentReader(file: file)
         let json = try Self.parse(files[Self.fileName]!, reader: reader)
         let configReader = ComponentReader(file: folder.appendingPathComponent(TokenizerFolder.configFileName).path)
