@@ -64,6 +64,8 @@ struct TrainCommand: ParsableCommand {
     var maxShardSize: String?
     @Option(help: "Block activations: none (kept for the backward pass) or blocks (each block's output only; the backward pass recomputes the rest: bit-identical gradients, about one more forward pass) (default none).")
     var recompute: String?
+    @Option(help: "Most positions whose logits exist at once: the LM head runs over the scored positions in chunks of this many, and CPO's backward pass computes each chunk's logits again (default: as many as fit 64 MiB, 333 rows of GPT-2).")
+    var logitChunkRows: Int?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder: metrics.jsonl, checkpoint-STEP/, final/.") var out: String
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
@@ -110,6 +112,7 @@ struct TrainCommand: ParsableCommand {
         if let saveDtype { options.saveDtype = saveDtype }
         if let maxShardSize { options.maxShardSize = maxShardSize }
         if let recompute { options.recompute = recompute }
+        if let logitChunkRows { options.logitChunkRows = logitChunkRows }
         try options.validate()
         return options
     }

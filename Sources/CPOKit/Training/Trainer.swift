@@ -55,6 +55,9 @@ public final class Trainer {
         model.recomputation = ActivationRecomputation(rawValue: options.recompute)!
         // The reference only runs forward passes, which need no block's activations after the block.
         reference?.recomputation = .blocks
+        if options.logitChunkRows > 0 {
+            for replica in [model, reference].compactMap({ $0 }) { replica.logitChunkRows = options.logitChunkRows }
+        }
         // Every replica starts from rank 0's weights, and proves it.
         for replica in [model, reference].compactMap({ $0 }) { try Self.synchronize(replica, over: communicator) }
         switch options.objective {

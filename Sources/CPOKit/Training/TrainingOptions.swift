@@ -62,6 +62,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     public var maxShardSize = "5GB"
     /// The policy's block activations: kept (none) or recomputed in the backward pass (blocks).
     public var recompute = ActivationRecomputation.none.rawValue
+    /// Most positions whose logits exist at once, in the policy and the reference (0: as many as
+    /// fit 64 MiB, `LanguageModelHead.defaultChunkRows`).
+    public var logitChunkRows = 0
 
     /// `final/`'s weights format; checkpoints take its shard size with F32.
     public func finalWeights() throws -> WeightsFormat { try WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize) }
@@ -78,7 +81,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case sampleFrom = "sample_from", temperature, topK = "top_k", topP = "top_p", maxNewTokens = "max_new_tokens"
         case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction", candidateShards = "candidate_shards"
         case overlapAllReduce = "overlap_allreduce", saveDtype = "save_dtype", maxShardSize = "max_shard_size"
-        case recompute
+        case recompute, logitChunkRows = "logit_chunk_rows"
     }
 
     /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
@@ -128,6 +131,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(candidateShards >= 1, "candidate-shards", candidateShards, "a whole number ≥ 1")
         try check(["auto", "on", "off"].contains(overlapAllReduce), "overlap-allreduce", overlapAllReduce, "auto, on or off")
         try check(ActivationRecomputation(rawValue: recompute) != nil, "recompute", recompute, "none or blocks")
+        try check(logitChunkRows >= 0, "logit-chunk-rows", logitChunkRows, "a whole number ≥ 0 (0: as many rows as fit 64 MiB of logits)")
         _ = try finalWeights()
         try check(steps >= 1, "steps", steps, "a whole number ≥ 1")
         try check(batchSize >= 1, "batch-size", batchSize, "a whole number ≥ 1")
