@@ -79,6 +79,8 @@ struct TrainCommand: ParsableCommand {
         stage 0 (default 2).
         """)
     var zero: Int?
+    @Option(help: "Most positions whose logits exist at once: the LM head runs over the scored positions in chunks of this many, and CPO's backward pass computes each chunk's logits again (default: as many as fit 64 MiB, 333 rows of GPT-2).")
+    var logitChunkRows: Int?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder (required): metrics.jsonl, checkpoint-STEP/, final/.") var out: String?
     @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
@@ -131,6 +133,7 @@ struct TrainCommand: ParsableCommand {
         if let activationBudget { options.activationBudget = activationBudget }
         if let maxBadSteps { options.maxBadSteps = maxBadSteps }
         if let zero { options.zero = zero }
+        if let logitChunkRows { options.logitChunkRows = logitChunkRows }
         try options.validate()
         return options
     }

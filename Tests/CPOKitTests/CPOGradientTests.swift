@@ -56,6 +56,25 @@ final class CPOGradientTests: XCTestCase {
         }
     }
 
+    /// CPO's backward pass computes each chunk's logits again: with chunks of 3 rows, both losses
+    /// and the gradient are those of one chunk to `LogitChunkTests.tolerance` (see there).
+    func testChunkedLogitsGiveTheLossesAndGradientsOfOneChunk() throws {
+        let batch = try CPOFixture.batch()
+        let policy = try GPT2Fixture.model(), reference = try CPOFixture.reference()
+        for kind in ContrastiveLossKind.allCases {
+            let objective = try CPOObjective(beta: batch.beta, loss: kind)
+            func step(chunkRows: Int) throws -> (result: CPOBatchLoss, gradients: [Float]) {
+                (policy.logitChunkRows, reference.logitChunkRows) = (chunkRows, chunkRows)
+                return try cpoStep(policy: policy, reference: reference, examples: try fixtureExamples(), objective: objective)
+            }
+            let whole = try step(chunkRows: 10_000), chunked = try step(chunkRows: 3)
+            XCTAssertEqual(chunked.result.loss, whole.result.loss, accuracy: Double(LogitChunkTests.tolerance) * max(1, abs(whole.result.loss)),
+                           "loss.\(kind)")
+            SummationOrder.assertAgree(chunked.gradients, whole.gradients, layout: policy.layout, tolerance: LogitChunkTests.tolerance,
+                                       "grad.\(kind)")
+        }
+    }
+
     /// K = 2 plain CPO through the model against DPO computed directly: each sequence scored alone,
     /// −log σ(r₁ − r₂), and each sequence's backward weighted by ∓β σ(r₂ − r₁) / examples.
     func testTwoCandidatesThroughTheModelEqualDirectDPO() throws {

@@ -5,8 +5,7 @@ final class GPT2DecoderTests: XCTestCase {
     /// Logits after the last token of `sequence`, by a full forward pass without a cache.
     private func recomputedLogits(_ model: GPT2, _ sequence: [Int32]) throws -> [Float] {
         try model.forward(tokens: sequence, targets: [Int32](repeating: -1, count: sequence.count), batchSize: 1, length: sequence.count)
-        let vocabulary = model.config.vocabularySize
-        return Array(model.logits[(sequence.count - 1) * vocabulary..<sequence.count * vocabulary])
+        return model.logits(at: [sequence.count - 1])
     }
 
     func testCachedLogitsEqualFullRecomputation() throws {

@@ -45,7 +45,7 @@ final class GenerationAndScoringTests: XCTestCase {
             .generate(prompts: [prompt], options: SamplingOptions(greedy: true, maxNewTokens: 8))[0]
         let sequence = prompt + continuation.tokens
         try model.forward(tokens: sequence, targets: [Int32](repeating: -1, count: sequence.count), batchSize: 1, length: sequence.count)
-        let logits = model.logits
+        let logits = model.logits(at: Array(0 ..< model.lastPassPositions))
         for (step, token) in continuation.tokens.enumerated() {
             let row = prompt.count - 1 + step
             let slice = Array(logits[row * 257 ..< (row + 1) * 257])

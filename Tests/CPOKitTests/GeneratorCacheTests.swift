@@ -14,12 +14,12 @@ final class GeneratorCacheTests: XCTestCase {
 
     /// One row, no cache: GPT2.forward over prompt + tokens so far, the same sampler and keys.
     private func recomputed(_ model: GPT2, prompt: [Int32], options: SamplingOptions, stream: SampleStream) throws -> Continuation {
-        let sampler = TokenSampler(options: options), vocabulary = model.config.vocabularySize
+        let sampler = TokenSampler(options: options)
         var sequence = prompt
         var result = Continuation(tokens: [], logProbs: [], endedWithEndOfText: false)
         for position in 0 ..< options.maxNewTokens {
             try model.forward(tokens: sequence, targets: [Int32](repeating: -1, count: sequence.count), batchSize: 1, length: sequence.count)
-            let last = Array(model.logits[(sequence.count - 1) * vocabulary ..< sequence.count * vocabulary])
+            let last = model.logits(at: [sequence.count - 1])
             var random = CounterRandom(seed: options.seed, domain: .sampling, step: stream.step, example: stream.example,
                                        candidate: stream.candidate, position: position)
             let (token, logProb) = try last.withUnsafeBufferPointer { try sampler.sample(logits: $0, random: &random) }

@@ -5,8 +5,7 @@ final class LlamaDecoderTests: XCTestCase {
     /// Logits after the last token of `sequence`, by a full training forward pass without a cache.
     private func recomputedLogits(_ model: Llama, _ sequence: [Int32]) throws -> [Float] {
         try model.forward(tokens: sequence, targets: [Int32](repeating: -1, count: sequence.count), batchSize: 1, length: sequence.count)
-        let vocabulary = model.config.vocabularySize
-        return Array(model.logits[(sequence.count - 1) * vocabulary..<sequence.count * vocabulary])
+        return model.logits(at: [sequence.count - 1])
     }
 
     /// Prefill, then steps with a row finishing early: each row's logits are those of a full

@@ -130,7 +130,7 @@ final class NegativeEditTests: XCTestCase {
         let model = try NegativeFixtures.model(initializerRange: 0.4)
         let prompt: [Int32] = [10, 20, 30]
         try model.forward(tokens: prompt, targets: [-1, -1, -1], batchSize: 1, length: 3)
-        let logits = Array(model.logits[2 * 257 ..< 3 * 257]).map(Double.init)
+        let logits = model.logits(at: [2]).map(Double.init)
         let top = logits.indices.sorted { logits[$0] > logits[$1] }
         let truth = Int32(top[0])
         let batch = [NegativeFixtures.example(prompt: prompt, response: [truth, 5, eot])]

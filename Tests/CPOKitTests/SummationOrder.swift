@@ -17,9 +17,9 @@ import XCTest
 enum SummationOrder {
     static let relativeTolerance: Float = 1e-4
 
-    /// Asserts that `a` and `b` agree to `relativeTolerance` of b's largest entry, tensor by tensor
-    /// when `layout` names them.
-    static func assertAgree(_ a: [Float], _ b: [Float], layout: TensorLayout? = nil, _ what: String,
+    /// Asserts that `a` and `b` agree to `tolerance` of b's largest entry, tensor by tensor when
+    /// `layout` names them.
+    static func assertAgree(_ a: [Float], _ b: [Float], layout: TensorLayout? = nil, tolerance: Float = relativeTolerance, _ what: String,
                             file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(a.count, b.count, "\(what): sizes differ", file: file, line: line)
         guard a.count == b.count else { return }
@@ -27,7 +27,7 @@ enum SummationOrder {
         for (name, range) in pieces {
             let scale = b[range].map(abs).max() ?? 0
             let difference = maxAbsoluteDifference(a[range], b[range])
-            XCTAssertLessThanOrEqual(difference, relativeTolerance * scale,
+            XCTAssertLessThanOrEqual(difference, tolerance * scale,
                                      "\(what) \(name): differs by \(difference), scale \(scale)", file: file, line: line)
         }
     }

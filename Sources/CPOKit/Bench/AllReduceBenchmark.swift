@@ -73,7 +73,7 @@ public enum AllReduceBenchmark {
         /// Starts together with the other ranks after a fresh forward pass, and times `body`.
         func timed(_ body: () throws -> Void) throws -> Double {
             model.gradients.zero()
-            try model.forward(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+            try model.forwardMeanCrossEntropy(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
             try communicator.barrier()
             return try Stopwatch.seconds(body)
         }

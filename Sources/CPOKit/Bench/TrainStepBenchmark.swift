@@ -32,7 +32,7 @@ public enum TrainStepBenchmark {
         func step() throws -> (forward: Double, backward: Double, optimizer: Double) {
             let forward = try Stopwatch.seconds {
                 model.gradients.zero()
-                try model.forward(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
+                try model.forwardMeanCrossEntropy(tokens: tokens, targets: targets, batchSize: batchSize, length: length)
             }
             let backward = Stopwatch.seconds { model.backwardMeanCrossEntropy() }
             let update = Stopwatch.seconds {

@@ -7,22 +7,19 @@ struct ForwardPass {
     let targets: [Int32]
     /// The buffers the pass's LM head wrote; the next pass overwrites them.
     let head: LanguageModelHead.Activations
-    /// False once the backward pass has overwritten the logits with their gradient.
-    fileprivate(set) var logitsValid = true
+    /// The loss weights whose head gradient the forward pass already took, if it was given them.
+    let headGradientWeights: [Float]?
+    /// True once the backward pass has run.
+    fileprivate(set) var differentiated = false
     var rows: Int { batchSize * length }
 
-    init(batchSize: Int, length: Int, tokens: [Int32], targets: [Int32], head: LanguageModelHead.Activations) {
+    init(batchSize: Int, length: Int, tokens: [Int32], targets: [Int32], head: LanguageModelHead.Activations, headGradientWeights: [Float]?) {
         (self.batchSize, self.length, self.tokens, self.targets, self.head) = (batchSize, length, tokens, targets, head)
+        self.headGradientWeights = headGradientWeights
     }
 
     /// −log p(target) per position, [B, T]; 0 where masked.
     var nll: UnsafeBufferPointer<Float> { view(head.nll, width: 1) }
-
-    /// The logits, [B, T, V], until the backward pass overwrites them.
-    var logits: UnsafeBufferPointer<Float> {
-        precondition(logitsValid, "logits are gone: backward() overwrote them with their gradient")
-        return view(head.logits, width: head.vocabularySize)
-    }
 
     /// The final hidden states (after the final norm), [B, T, C].
     var hiddenStates: UnsafeBufferPointer<Float> { view(head.finalNorm, width: head.channels) }
@@ -61,12 +58,14 @@ extension ForwardPass? {
     }
 
     /// The last pass, for a backward pass with one loss weight per position to differentiate, which
-    /// runs once per forward pass: from here on its logits are their gradient.
+    /// runs once per forward pass, with the weights the forward pass was given if it was.
     mutating func startBackward(lossWeights: [Float]) -> ForwardPass {
         precondition(lossWeights.count == self?.rows, "backward() needs one weight per position of the last forward pass")
         var pass = ran
-        precondition(pass.logitsValid, "backward() has already run for this forward pass")
-        pass.logitsValid = false
+        precondition(!pass.differentiated, "backward() has already run for this forward pass")
+        precondition(pass.headGradientWeights.map { $0 == lossWeights } ?? true,
+                     "backward() needs the loss weights the forward pass took the head's gradient for")
+        pass.differentiated = true
         self = pass
         return pass
     }

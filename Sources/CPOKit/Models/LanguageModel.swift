@@ -6,9 +6,13 @@
 /// an all-reduce is one call and an ensemble one pass.
 ///
 /// A training pass: `forward` runs B sequences of length T and scores their targets (−1 masks a
-/// position), leaving `nll`, `logits` and `hiddenStates`; `backward` takes per-position weights
+/// position), leaving `nll` and `hiddenStates`; `backward` takes per-position weights
 /// w[b, t] = ∂L/∂nll[b, t] and adds ∂L/∂θ into `gradients`. Mean cross-entropy is w = 1/count on
 /// scored positions; a sequence-level objective weights each candidate's tokens by its own scalar.
+///
+/// The logits of all positions are never held at once (see `LanguageModelHead`): the head runs
+/// over `logitChunkRows` scored positions at a time, and `withLogits` computes those of chosen
+/// positions on demand.
 public protocol LanguageModel: AnyObject {
     associatedtype Config: ModelConfig
     var config: Config { get }
@@ -24,11 +28,18 @@ public protocol LanguageModel: AnyObject {
     /// Which block activations the next forward pass keeps; changing it frees the current ones.
     var recomputation: ActivationRecomputation { get set }
 
-    func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws
+    /// Most positions whose logits exist at once (≥ 1); a change takes effect at the next forward pass.
+    var logitChunkRows: Int { get set }
+
+    /// Runs a training forward pass. Given `lossWeights` — those the pass's `backward` will be
+    /// given, known up front as MLE's are — it also takes the LM head's part of that backward
+    /// pass now, chunk by chunk, so the logits need not be computed twice.
+    func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int, lossWeights: [Float]?) throws
     /// −log p(target) per position of the last forward pass, [B, T]; 0 where masked.
     var nll: UnsafeBufferPointer<Float> { get }
-    /// The last forward pass's logits, [B, T, V]. The backward pass overwrites them.
-    var logits: UnsafeBufferPointer<Float> { get }
+    /// Calls `body` with the logits of each of `positions` (indices into the last forward pass's
+    /// [B, T]), `logitChunkRows` computed at a time; a buffer is valid during its call only.
+    func withLogits(at positions: [Int], _ body: (_ index: Int, _ logits: UnsafeBufferPointer<Float>) throws -> Void) rethrows
     /// The last forward pass's final hidden states (after the final norm), [B, T, hiddenSize].
     var hiddenStates: UnsafeBufferPointer<Float> { get }
     /// The tokens and targets of the last forward pass, which `backward` differentiates.
@@ -53,7 +64,19 @@ public protocol LanguageModel: AnyObject {
 }
 
 extension LanguageModel {
+    public func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
+        try forward(tokens: tokens, targets: targets, batchSize: batchSize, length: length, lossWeights: nil)
+    }
+
     public func backward(lossWeights: [Float]) { backward(lossWeights: lossWeights, reduction: nil) }
+
+    /// The logits of `positions` of the last forward pass, [positions.count, V].
+    public func logits(at positions: [Int]) -> [Float] {
+        var all: [Float] = []
+        all.reserveCapacity(positions.count * config.vocabularySize)
+        withLogits(at: positions) { _, logits in all += logits }
+        return all
+    }
 
     /// Mean of `nll` over the scored positions of the last forward pass (0 if none is).
     public var meanCrossEntropy: Float {
@@ -63,11 +86,23 @@ extension LanguageModel {
         return Float(nll.reduce(0.0) { $0 + Double($1) } / Double(scored))
     }
 
+    /// A forward pass whose backward pass will be `backwardMeanCrossEntropy`, known now: the LM
+    /// head takes that gradient as it goes.
+    public func forwardMeanCrossEntropy(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
+        try forward(tokens: tokens, targets: targets, batchSize: batchSize, length: length,
+                    lossWeights: Self.meanCrossEntropyWeights(targets: targets))
+    }
+
     /// Adds the gradient of `meanCrossEntropy` to `gradients`.
     public func backwardMeanCrossEntropy(reduction: GradientReduction? = nil) {
         guard let batch = lastBatch else { preconditionFailure("forward() has not run") }
-        let scored = Float(batch.targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) })
-        backward(lossWeights: batch.targets.map { $0 >= 0 ? 1 / scored : 0 }, reduction: reduction)
+        backward(lossWeights: Self.meanCrossEntropyWeights(targets: batch.targets), reduction: reduction)
+    }
+
+    /// ∂(mean nll over the scored positions)/∂nll: 1/count where a target is scored, 0 elsewhere.
+    public static func meanCrossEntropyWeights(targets: [Int32]) -> [Float] {
+        let scored = Float(targets.reduce(0) { $0 + ($1 >= 0 ? 1 : 0) })
+        return targets.map { $0 >= 0 ? 1 / scored : 0 }
     }
 
     /// Sums this step's `gradients` over the ranks of `communicator`, block by block as the step's

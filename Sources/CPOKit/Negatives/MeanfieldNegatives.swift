@@ -14,7 +14,7 @@ public struct MeanfieldNegatives: NegativeMaker {
     public let fraction: Double
     public let seed: UInt64
     public let endOfText: Int32
-    /// Bounds the logits of a pass, rows × positions × vocabulary floats.
+    /// Examples per forward pass of π_ref, which bounds its activations.
     public let rowsPerPass: Int
     public var kind: NegativeKind { .mn }
 
@@ -51,19 +51,46 @@ public struct MeanfieldNegatives: NegativeMaker {
         let rows = slotsByExample.keys.sorted()
         for start in stride(from: 0, to: rows.count, by: rowsPerPass) {
             let passRows = Array(rows[start ..< min(start + rowsPerPass, rows.count)])
-            let logits = try forward(passRows.map { batch[$0] })
+            let length = try forward(passRows.map { batch[$0] })
+            // Each slot draws its positions first, then a token at each in increasing order from
+            // π_ref's logits there: only those positions' logits are computed, once each.
+            var edits: [Edit] = [], owners: [Int: [(edit: Int, t: Int)]] = [:]
             for (row, exampleIndex) in passRows.enumerated() {
+                let example = batch[exampleIndex]
+                let tokens = example.responseBody(endOfText: endOfText).count
                 for index in slotsByExample[exampleIndex]! {
-                    negatives[index] = replace(in: batch[exampleIndex], slot: slots[index], logits: logits, row: row)
+                    var random = slots[index].random(seed: seed, domain: .meanfield)
+                    let chosen = WithoutReplacement.draw(Self.replacedCount(fraction: fraction, tokens: tokens), from: tokens, random: &random)
+                    edits.append(Edit(slot: index, tokens: example.responseIDs, random: random))
+                    for t in chosen.sorted() {
+                        // Position p predicts token p + 1, so the prompt's last position predicts body[0].
+                        owners[row * length + example.promptIDs.count - 1 + t, default: []].append((edits.count - 1, t))
+                    }
                 }
             }
+            // In increasing order, a slot's positions (all in its row) come in increasing t.
+            let positions = owners.keys.sorted()
+            reference.withLogits(at: positions) { i, logits in
+                for (e, t) in owners[positions[i]]! {
+                    edits[e].tokens[t] = Self.draw(logits, excluding: edits[e].tokens[t], random: &edits[e].random)
+                }
+            }
+            for edit in edits { negatives[edit.slot] = Negative(slot: slots[edit.slot], kind: kind, tokens: edit.tokens) }
         }
         return negatives.map { $0! }
     }
 
-    /// π_ref's logits over each example's prompt and response body (its last token needs no
-    /// prediction after it), right-padded; causal attention keeps padding out of real positions.
-    private func forward(_ examples: [InstructionExample]) throws -> PassLogits {
+    /// A negative being made: the ground truth's tokens as edited so far, and its slot's draws.
+    private struct Edit {
+        let slot: Int
+        var tokens: [Int32]
+        var random: CounterRandom
+    }
+
+    /// Runs π_ref over each example's prompt and response body (its last token needs no prediction
+    /// after it), right-padded to the returned length; causal attention keeps padding out of real
+    /// positions.
+    private func forward(_ examples: [InstructionExample]) throws -> Int {
         let sequences = examples.map { $0.promptIDs + $0.responseBody(endOfText: endOfText).dropLast() }
         let length = sequences.map(\.count).max()!
         var tokens = [Int32](repeating: endOfText, count: examples.count * length)
@@ -72,19 +99,7 @@ public struct MeanfieldNegatives: NegativeMaker {
         }
         try reference.forward(tokens: tokens, targets: [Int32](repeating: TrainingBatch.ignoredTarget, count: tokens.count),
                               batchSize: examples.count, length: length)
-        return PassLogits(values: reference.logits, length: length, vocabulary: reference.config.vocabularySize)
-    }
-
-    private func replace(in example: InstructionExample, slot: NegativeSlot, logits: PassLogits, row: Int) -> Negative {
-        let body = example.responseBody(endOfText: endOfText)
-        var tokens = example.responseIDs
-        var random = slot.random(seed: seed, domain: .meanfield)
-        let chosen = WithoutReplacement.draw(Self.replacedCount(fraction: fraction, tokens: body.count), from: body.count, random: &random)
-        for t in chosen.sorted() {
-            // Position p predicts token p + 1, so the prompt's last position predicts body[0].
-            tokens[t] = Self.draw(logits.at(row: row, position: example.promptIDs.count - 1 + t), excluding: tokens[t], random: &random)
-        }
-        return Negative(slot: slot, kind: kind, tokens: tokens)
+        return length
     }
 
     /// A token from softmax(logits) renormalised without `excluded`.
@@ -103,17 +118,5 @@ public struct MeanfieldNegatives: NegativeMaker {
             if cumulative > target { break }
         }
         return Int32(last)
-    }
-
-    /// The logits of one pass, [rows, length, V], valid until the model's next pass.
-    private struct PassLogits {
-        let values: UnsafeBufferPointer<Float>
-        let length: Int
-        let vocabulary: Int
-
-        func at(row: Int, position: Int) -> UnsafeBufferPointer<Float> {
-            let start = (row * length + position) * vocabulary
-            return UnsafeBufferPointer(rebasing: values[start ..< start + vocabulary])
-        }
     }
 }

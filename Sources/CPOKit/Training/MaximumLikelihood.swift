@@ -17,12 +17,14 @@ public final class MaximumLikelihood: TrainingObjective {
         let meanLoss = try MeanTokenLoss(batches, communicator: communicator)
         var nllSum: Double = 0, loss = 0.0
         for (index, batch) in batches.enumerated() {
-            try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
+            // The weights are known before the pass, so the LM head takes its gradient as it goes.
+            let lossWeights = meanLoss.lossWeights(batch)
+            try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length, lossWeights: lossWeights)
             for value in model.nll { nllSum += Double(value) }
             let last = index == batches.count - 1
             // The loss is summed over the ranks before the last backward pass hands MPI to its reduction.
             if last { loss = try meanLoss.loss(nllSum: nllSum) }
-            try exchange.backwardPass(last: last) { model.backward(lossWeights: meanLoss.lossWeights(batch), reduction: $0) }
+            try exchange.backwardPass(last: last) { model.backward(lossWeights: lossWeights, reduction: $0) }
         }
         return ObjectiveStep(loss: loss, tokens: batches.reduce(0) { $0 + $1.rows * $1.length })
     }

@@ -26,12 +26,11 @@ public final class ParallelScheduledSampling: TrainingObjective {
         let batches = try places.map { try data.batch(Array(batch[$0]), seqLen: seqLen, padding: padding) }
         let meanLoss = try MeanTokenLoss(batches, communicator: communicator)
         let sampler = TokenSampler(options: SamplingOptions())
-        let vocabulary = model.config.vocabularySize
         var nllSum: Double = 0, replaced = 0, replaceable = 0, loss = 0.0
         for (place, batch) in zip(places, batches) {
             try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
-            var mixed = batch.inputs
-            let logits = model.logits
+            // Which inputs are replaced depends on the draws alone, so only their logits are computed.
+            var replacements: [(position: Int, random: CounterRandom)] = []
             for row in 0 ..< batch.rows {
                 // Input t + 1 is the token the target at t names, so it is a response token exactly
                 // when that target is scored.
@@ -40,19 +39,21 @@ public final class ParallelScheduledSampling: TrainingObjective {
                     var random = CounterRandom(seed: seed, domain: .scheduledSampling, step: step,
                                                example: place.lowerBound + row, position: t)
                     guard Double(random.nextUniform()) < fraction else { continue }
-                    let position = row * batch.length + t
-                    mixed[position + 1] = try sampler.sample(
-                        logits: UnsafeBufferPointer(rebasing: logits[position * vocabulary ..< (position + 1) * vocabulary]),
-                        random: &random).token
-                    replaced += 1
+                    replacements.append((row * batch.length + t, random))
                 }
             }
-            try model.forward(tokens: mixed, targets: batch.targets, batchSize: batch.rows, length: batch.length)
+            var mixed = batch.inputs
+            try model.withLogits(at: replacements.map(\.position)) { i, logits in
+                mixed[replacements[i].position + 1] = try sampler.sample(logits: logits, random: &replacements[i].random).token
+            }
+            replaced += replacements.count
+            let lossWeights = meanLoss.lossWeights(batch)
+            try model.forward(tokens: mixed, targets: batch.targets, batchSize: batch.rows, length: batch.length, lossWeights: lossWeights)
             for value in model.nll { nllSum += Double(value) }
             let last = place.upperBound == mine.upperBound
             // The loss is summed over the ranks before the last backward pass hands MPI to its reduction.
             if last { loss = try meanLoss.loss(nllSum: nllSum) }
-            try exchange.backwardPass(last: last) { model.backward(lossWeights: meanLoss.lossWeights(batch), reduction: $0) }
+            try exchange.backwardPass(last: last) { model.backward(lossWeights: lossWeights, reduction: $0) }
         }
         return ObjectiveStep(loss: loss, tokens: 2 * batches.reduce(0) { $0 + $1.rows * $1.length },
                              metrics: ["pss_replaced_fraction": Double(replaced) / Double(max(replaceable, 1))])

@@ -79,6 +79,7 @@ public final class Trainer {
             throw OptionError(option: "grad-accumulation", value: "\(given)",
                               allowed: "a divisor of each data group's share of the batch, \(options.batchSize / layout.groups)")
         }
+        if options.logitChunkRows > 0 { model.logitChunkRows = options.logitChunkRows }
         memoryPlan = try Self.memoryPlan(model: model, data: data, hasTask: task != nil, options: options, ranks: communicator.size,
                                          microBatches: options.gradAccumulation)
         microBatchExamples = options.batchSize / layout.groups / memoryPlan.microBatches
@@ -87,6 +88,7 @@ public final class Trainer {
         for replica in [model, reference].compactMap({ $0 }) { try Self.synchronize(replica, over: communicator) }
         let shared = contrastive ? try Self.frozenReference(copying: reference ?? model, over: communicator) : nil
         referenceSharing = shared.map { (ranks: $0.sharing.ranksSharing, refusal: $0.sharing.refusal) }
+        if options.logitChunkRows > 0 { shared?.model.logitChunkRows = options.logitChunkRows }
         split = try HeldOutSplit(exampleCount: data.count, heldOut: .fraction(options.validFraction), seed: options.seed)
         switch options.objective {
         case "cpo", "dpo":

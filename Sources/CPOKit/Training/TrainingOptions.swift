@@ -74,6 +74,9 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// shard of the AdamW moments; 2 also keeps only its shard of the summed gradients. One rank is
     /// stage 0 whatever this says.
     public var zero = 2
+    /// Most positions whose logits exist at once, in the policy and the reference (0: as many as
+    /// fit 64 MiB, `LanguageModelHead.defaultChunkRows`).
+    public var logitChunkRows = 0
 
     /// `final/`'s weights format; checkpoints take its shard size with F32.
     public func finalWeights() throws -> WeightsFormat { try WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize) }
@@ -91,6 +94,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case meanfieldFraction = "meanfield_fraction", pssFraction = "pss_fraction", candidateShards = "candidate_shards"
         case overlapAllReduce = "overlap_allreduce", saveDtype = "save_dtype", maxShardSize = "max_shard_size"
         case recompute, activationBudget = "activation_budget", maxBadSteps = "max_bad_steps", zero
+        case logitChunkRows = "logit_chunk_rows"
     }
 
     /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
@@ -159,6 +163,7 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(["auto", "on", "off"].contains(overlapAllReduce), "overlap-allreduce", overlapAllReduce, "auto, on or off")
         try check(ActivationRecomputation(rawValue: recompute) != nil, "recompute", recompute, "none or blocks")
         try check((0...2).contains(zero), "zero", zero, "0, 1 or 2")
+        try check(logitChunkRows >= 0, "logit-chunk-rows", logitChunkRows, "a whole number ≥ 0 (0: as many rows as fit 64 MiB of logits)")
         _ = try finalWeights()
         _ = try activationBudgetBytes()
         try check(maxBadSteps >= 1, "max-bad-steps", maxBadSteps, "a whole number ≥ 1")

@@ -1,16 +1,20 @@
 /// Training forward and backward passes over a batch of B sequences of length T (see `LanguageModel`).
 extension GPT2 {
     /// Runs the model on `tokens` ([B, T] row-major) and scores `targets` ([B, T]; −1 masks a
-    /// position). Afterwards `nll`, `logits` and `hiddenStates` describe this batch.
-    public func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int) throws {
+    /// position). Afterwards `nll`, `withLogits` and `hiddenStates` describe this batch. Given
+    /// `lossWeights`, the LM head's gradient for them is taken now (see `LanguageModel`).
+    public func forward(tokens: [Int32], targets: [Int32], batchSize: Int, length: Int, lossWeights: [Float]?) throws {
         try ForwardPass.check(tokens: tokens, targets: targets, batchSize: batchSize, length: length, vocabularySize: config.vocabularySize,
                               maxPositions: config.maxPositions, positionsField: Self.positionsField)
         let rows = batchSize * length
-        if (activations?.capacity ?? 0) < rows || activations?.recomputation != recomputation {
-            activations = GPT2Activations(config: config, capacity: rows, recomputation: recomputation)
+        if let lossWeights { precondition(lossWeights.count == rows, "forward() needs one loss weight per position") }
+        if (activations?.capacity ?? 0) < rows || activations?.recomputation != recomputation
+            || activations?.head.chunkRows != logitChunkRows {
+            activations = GPT2Activations(config: config, capacity: rows, recomputation: recomputation, logitChunkRows: logitChunkRows)
         }
         let a = activations!
-        pass = ForwardPass(batchSize: batchSize, length: length, tokens: tokens, targets: targets, head: a.head)
+        pass = ForwardPass(batchSize: batchSize, length: length, tokens: tokens, targets: targets, head: a.head,
+                           headGradientWeights: lossWeights)
         let k = Kernels(config: config, batchSize: batchSize, length: length)
         let w = weights
 
@@ -25,16 +29,22 @@ extension GPT2 {
         }
         k.finalNorm.forward(out: a.head.finalNorm.pointer, mean: a.finalNormMean.pointer, rstd: a.finalNormRstd.pointer,
                             inp: residual.pointer, weight: w.finalNormWeight, bias: w.finalNormBias)
-        k.head.forward(a.head, weight: w.tokenEmbedding, targets: targets)
+        k.head.forward(a.head, weight: w.tokenEmbedding, targets: targets,
+                       gradient: lossWeights.map { .init(lossWeights: $0, dweight: weightGradients.tokenEmbedding, dNorm: a.dNorm.pointer) })
     }
 
     public var nll: UnsafeBufferPointer<Float> { pass.ran.nll }
-    public var logits: UnsafeBufferPointer<Float> { pass.ran.logits }
+
+    public func withLogits(at positions: [Int], _ body: (_ index: Int, _ logits: UnsafeBufferPointer<Float>) throws -> Void) rethrows {
+        let pass = pass.ran
+        try Kernels(config: config, batchSize: pass.batchSize, length: pass.length).head
+            .withLogits(pass.head, weight: weights.tokenEmbedding, rows: positions, body)
+    }
     /// After the final LayerNorm.
     public var hiddenStates: UnsafeBufferPointer<Float> { pass.ran.hiddenStates }
 
     /// Adds ∂L/∂θ to `gradients` for a loss L whose derivative by nll[b, t] is `lossWeights[b, t]`
-    /// ([B, T]; ignored at masked positions). Overwrites the logits with their gradient.
+    /// ([B, T]; ignored at masked positions).
     ///
     /// `reduction`, when given, hears of each block as soon as the block's gradients are final, and
     /// sums them over the ranks while this pass goes on with the blocks below.
@@ -44,8 +54,10 @@ extension GPT2 {
         let w = weights, g = weightGradients
         let rows = pass.rows, c = config.channels
 
-        k.head.backward(a.head, weight: w.tokenEmbedding, dweight: g.tokenEmbedding, dNorm: a.dNorm.pointer, targets: pass.targets,
-                        lossWeights: lossWeights)
+        if pass.headGradientWeights == nil {
+            k.head.backward(a.head, weight: w.tokenEmbedding, dweight: g.tokenEmbedding, dNorm: a.dNorm.pointer, targets: pass.targets,
+                            lossWeights: lossWeights)
+        }
         a.dResidual.pointer.update(repeating: 0, count: rows * c)
         k.finalNorm.backward(dinp: a.dResidual.pointer, dweight: g.finalNormWeight, dbias: g.finalNormBias, dout: a.dNorm.pointer,
                              inp: a.blocks.last?.residualAfterMLP.pointer ?? a.embedded.pointer,

@@ -10,8 +10,8 @@ extension GPT2: LanguageModel {
     }
 
     public func passFloats(rows: Int, recomputation: ActivationRecomputation) -> (total: Int, logits: Int) {
-        let activations = GPT2Activations(config: config, capacity: rows, recomputation: recomputation)
-        return (FloatBufferCount.floats(in: activations), activations.head.logits.count)
+        let activations = GPT2Activations(config: config, capacity: rows, recomputation: recomputation, logitChunkRows: logitChunkRows)
+        return (FloatBufferCount.floats(in: activations), activations.head.chunkLogits.count)
     }
 
     public func decoderFloats(rows: Int, capacity: Int, promptTokens: Int, packsWeights: Bool) -> Int {

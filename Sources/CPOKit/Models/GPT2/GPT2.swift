@@ -15,6 +15,7 @@ public final class GPT2 {
     private(set) lazy var weightGradients = GPT2Tensors(layout: layout, layers: config.layers, buffer: gradients)
     var activations: GPT2Activations?
     public var recomputation = ActivationRecomputation.none
+    public lazy var logitChunkRows = LanguageModelHead.defaultChunkRows(vocabularySize: config.vocabularySize)
     var pass: ForwardPass?
     /// The config.json field of `maxPositions`, which errors and preconditions name.
     static let positionsField = "n_positions"

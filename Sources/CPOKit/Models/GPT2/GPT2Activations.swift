@@ -42,7 +42,7 @@ final class GPT2Activations {
     let dAttention: FloatBuffer
     let dMLP: FloatBuffer
 
-    init(config: GPT2Config, capacity rows: Int, recomputation: ActivationRecomputation) {
+    init(config: GPT2Config, capacity rows: Int, recomputation: ActivationRecomputation, logitChunkRows: Int) {
         (capacity, self.recomputation) = (rows, recomputation)
         let c = config.channels
         embedded = FloatBuffer(count: rows * c)
@@ -52,7 +52,8 @@ final class GPT2Activations {
             return block
         }
         (finalNormMean, finalNormRstd) = (FloatBuffer(count: rows), FloatBuffer(count: rows))
-        head = LanguageModelHead.Activations(channels: c, vocabularySize: config.vocabularySize, capacity: rows)
+        head = LanguageModelHead.Activations(channels: c, vocabularySize: config.vocabularySize, capacity: rows,
+                                                chunkRows: logitChunkRows)
         (dResidual, dNorm, dAttention) = (FloatBuffer(count: rows * c), FloatBuffer(count: rows * c), FloatBuffer(count: rows * c))
         dQKV = FloatBuffer(count: rows * 3 * c)
         dMLP = FloatBuffer(count: rows * config.mlpChannels)

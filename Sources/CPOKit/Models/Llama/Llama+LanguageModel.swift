@@ -8,8 +8,8 @@ extension Llama: LanguageModel {
     }
 
     public func passFloats(rows: Int, recomputation: ActivationRecomputation) -> (total: Int, logits: Int) {
-        let activations = LlamaActivations(config: config, capacity: rows, recomputation: recomputation)
-        return (FloatBufferCount.floats(in: activations), activations.head.logits.count)
+        let activations = LlamaActivations(config: config, capacity: rows, recomputation: recomputation, logitChunkRows: logitChunkRows)
+        return (FloatBufferCount.floats(in: activations), activations.head.chunkLogits.count)
     }
 
     public func decoderFloats(rows: Int, capacity: Int, promptTokens: Int, packsWeights: Bool) -> Int {

@@ -18,6 +18,7 @@ public final class Llama {
     let rotaryTable: FloatBuffer
     var activations: LlamaActivations?
     public var recomputation = ActivationRecomputation.none
+    public lazy var logitChunkRows = LanguageModelHead.defaultChunkRows(vocabularySize: config.vocabularySize)
     var pass: ForwardPass?
     /// The config.json field of `maxPositions`, which errors and preconditions name.
     static let positionsField = "max_position_embeddings"

@@ -44,7 +44,7 @@ final class LlamaActivations {
     let dGateUp: FloatBuffer
     let dActivated: FloatBuffer
 
-    init(config: LlamaConfig, capacity rows: Int, recomputation: ActivationRecomputation) {
+    init(config: LlamaConfig, capacity rows: Int, recomputation: ActivationRecomputation, logitChunkRows: Int) {
         (capacity, self.recomputation) = (rows, recomputation)
         let c = config.hiddenSize, inner = config.intermediateSize
         embedded = FloatBuffer(count: rows * c)
@@ -54,7 +54,8 @@ final class LlamaActivations {
             return block
         }
         finalNormRstd = FloatBuffer(count: rows)
-        head = LanguageModelHead.Activations(channels: c, vocabularySize: config.vocabularySize, capacity: rows)
+        head = LanguageModelHead.Activations(channels: c, vocabularySize: config.vocabularySize, capacity: rows,
+                                                chunkRows: logitChunkRows)
         (dResidual, dNorm) = (FloatBuffer(count: rows * c), FloatBuffer(count: rows * c))
         dQKV = FloatBuffer(count: rows * config.packedQKVWidth)
         dAttention = FloatBuffer(count: rows * config.heads * config.headSize)
