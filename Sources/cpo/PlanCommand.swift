@@ -42,6 +42,7 @@ struct PlanCommand: ParsableCommand {
         if let vocabularySize, let preset = job.preset {
             model = try ModelRegistry.preset(preset, vocabularySize: Int(vocabularySize)).zeroModel()
         }
+        if options.logitChunkRows > 0 { model.logitChunkRows = options.logitChunkRows }
         let perNode = ranksPerNode ?? ranks
         let nodeBytes = nodeMemory.map { Int($0 * 1e9) } ?? Int(MachineMemory.bytes)
         let plan: MemoryPlan
