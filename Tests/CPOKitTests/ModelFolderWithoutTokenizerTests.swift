@@ -71,7 +71,7 @@ final class ModelFolderWithoutTokenizerTests: XCTestCase {
 
     func testTextInputsSayWhichTokenizerFilesWereLookedFor() throws {
         try write([#"{"prompt": "hi", "response": "there"}"#], to: "text.jsonl")
-        for arguments in [["score", "--input", path("text.jsonl"), "--output", path("out.jsonl")], ["generate", "--prompt", "hi"]] {
+        for arguments in [["score", "--input", path("text.jsonl"), "--output", path("out.jsonl")], ["generate", "--prompt", "hi", "--max-new-tokens", "3"]] {
             let result = try CPOCommand.run(arguments + ["--model", path("model")])
             XCTAssertNotEqual(result.status, 0, result.output)
             XCTAssertTrue(result.output.contains("tokenizer.json, vocab.json and merges.txt"), result.output)

@@ -153,7 +153,7 @@ final class NegativeEditTests: XCTestCase {
         let model = try NegativeFixtures.model()
         for fraction in [0, -0.5, 1.5, .nan] {
             XCTAssertThrowsError(try MeanfieldNegatives(reference: model, fraction: fraction, seed: 1, endOfText: eot)) {
-                XCTAssertEqual(($0 as? OptionError)?.option, "mn-fraction")
+                XCTAssertEqual(($0 as? OptionError)?.option, "meanfield-fraction")
             }
         }
         let batch = [NegativeFixtures.example(prompt: [1], response: [eot], line: 12)]

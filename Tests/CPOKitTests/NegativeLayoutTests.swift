@@ -47,7 +47,7 @@ final class NegativeLayoutTests: XCTestCase {
         let model = try NegativeFixtures.model()
         XCTAssertThrowsError(try NegativeFactory(options: NegativeOptions(mix: NegativeMix(kind: .bn), meanfieldFraction: 2),
                                                  reference: model, policy: model, endOfText: eot)) {
-            XCTAssertEqual(($0 as? OptionError)?.option, "mn-fraction")
+            XCTAssertEqual(($0 as? OptionError)?.option, "meanfield-fraction")
         }
     }
 }

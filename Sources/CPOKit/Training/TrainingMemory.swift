@@ -21,8 +21,8 @@ public struct TrainingMemory: Error, CustomStringConvertible {
         let contrastive = ["cpo", "dpo"].contains(options.objective)
         let shards = contrastive ? max(options.candidateShards, 1) : 1
         let groups = max(ranks / shards, 1)
-        // Without --grad-accumulation the plan may take one example per micro-batch: the least a pass holds.
-        let examples = options.gradAccumulation.map { (Double(options.batchSize) / Double(groups) / Double(max($0, 1))).rounded(.up) } ?? 1
+        // Without --grad-accumulation: one pass of the group's examples, as the plan tries first.
+        let examples = (Double(options.batchSize) / Double(groups) / Double(max(options.gradAccumulation ?? 1, 1))).rounded(.up)
         let candidates = contrastive ? (Double(options.numCandidates) / Double(shards)).rounded(.up) : 1
         rows = examples * candidates
         positions = data.longestRow(seqLen: options.seqLen)
@@ -32,9 +32,7 @@ public struct TrainingMemory: Error, CustomStringConvertible {
         let zero = ranks > 1 ? options.zero : 0, share = 1 / Double(ranks)
         weightBytes = config.weightFloats * (4 + (zero >= 2 ? 4 * share : 4) + (zero >= 1 ? 8 * share : 8) + (contrastive ? 4 * share : 0))
         logitBytes = 4 * rows * Double(positions) * Double(vocabulary)
-        var explained = options.gradAccumulation.map {
-            "--batch-size \(options.batchSize) / \(groups) data group\(groups == 1 ? "" : "s") / --grad-accumulation \($0)"
-        } ?? "one example per micro-batch"
+        var explained = "--batch-size \(options.batchSize) / \(groups) data group\(groups == 1 ? "" : "s") / --grad-accumulation \(options.gradAccumulation ?? 1)"
         if contrastive { explained += " × --num-candidates \(options.numCandidates) / \(shards) candidate shard\(shards == 1 ? "" : "s")" }
         rowsExplained = explained
     }
