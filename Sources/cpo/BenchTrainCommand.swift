@@ -6,7 +6,7 @@ struct BenchTrainCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "train",
         abstract: "Time full MLE training steps (forward, backward, AdamW) on random tokens.",
-        discussion: "GFLOP/s counts the model's matrix products (3 × forward, attention and LM head included).")
+        discussion: "GFLOP/s counts the model's matrix products (3 × forward, attention and LM head included). As in MLE training, the forward phase also takes the LM head's gradient (see --logit-chunk-rows of cpo train).")
 
     @OptionGroup var model: BenchModelOptions
     @Option(help: "Sequences per step.") var batchSize = 4
