@@ -41,7 +41,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Most memory one micro-batch's passes may hold, e.g. 512MiB, 2GB; also whether generation packs a copy of the weights (only when it fits) (default 1GiB).")
     var activationBudget: String?
     @Option(help: "Seed for initialisation, data order and the held-out split (default 1234).") var seed: UInt64?
-    @Option(help: "Write a checkpoint every N steps; 0: only the final model (default 0).") var saveEvery: Int?
+    @Option(help: "Write a checkpoint every N steps; 0: only after the last step (default 0). The last step always writes one, beside final/, so a finished run can be extended.") var saveEvery: Int?
     @Option(help: "Evaluate on held-out data every N steps; 0: only at the end (default 0).") var evalEvery: Int?
     @Option(help: "Share of the data held out for evaluation (default 0.05).") var validFraction: Double?
     @Option(help: "Checkpoints kept in the run folder; 0 keeps all (default 3).") var keepCheckpoints: Int?
@@ -83,7 +83,10 @@ struct TrainCommand: ParsableCommand {
     var logitChunkRows: Int?
     @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
     @Option(help: "Run folder (required): metrics.jsonl, checkpoint-STEP/, final/.") var out: String?
-    @Flag(help: "Continue from the newest complete checkpoint in --out.") var resume = false
+    @Flag(help: "Continue the run in --out from its newest intact checkpoint (after its last step too, to extend it with a larger --steps); the run's settings must match.")
+    var resume = false
+    @Flag(help: "Empty --out first when it holds an earlier run (without it or --resume, a folder that is not empty is refused).")
+    var overwrite = false
     @OptionGroup var threadOptions: ThreadOptions
 
     func validate() throws {
@@ -93,6 +96,15 @@ struct TrainCommand: ParsableCommand {
             throw ValidationError("--task-count must be in 2...\(SyntheticTasks.mostExamples), got \(taskCount): the examples are made in memory")
         }
         if let out { try OutputFolder.check(URL(fileURLWithPath: out)) }
+        if resume && overwrite { throw ValidationError("give at most one of --resume (continue the run in --out) and --overwrite (replace it)") }
+    }
+
+    /// What the command line says the run trains, saved with its checkpoints for `--resume` to compare.
+    func runIdentity() throws -> RunIdentity {
+        let given: [(String, String?)] = [("model", model), ("preset", preset), ("task", task), ("task-count", task.map { _ in String(taskCount) }),
+                                          ("data", data), ("tokenizer", tokenizer), ("ref", ref)]
+        return RunIdentity(options: Dictionary(uniqueKeysWithValues: given.compactMap { name, value in value.map { (name, $0) } }),
+                           dataChecksum: try data.map { try RunIdentity.checksum(ofData: URL(fileURLWithPath: $0)) })
     }
 
     func resolvedOptions() throws -> TrainingOptions {
@@ -184,8 +196,10 @@ struct TrainCommand: ParsableCommand {
             guard ["cpo", "dpo"].contains(options.objective), let ref else { return nil }
             return try ModelFolder.load(URL(fileURLWithPath: ref), tokenizer: tokenizer).model
         }
+        try RunDirectory.claim(URL(fileURLWithPath: out), resume: resume, overwrite: overwrite, communicator: communicator)
         let trainer = try Trainer(model: model, reference: try reference(), tokenizer: tokenizer, data: trainingSet, task: builtInTask, options: options,
-                                  runDirectory: URL(fileURLWithPath: out), communicator: communicator, resume: resume)
+                                  runDirectory: URL(fileURLWithPath: out), communicator: communicator, resume: resume,
+                                  identity: try runIdentity())
         let progress = ProgressLine()
         let parameterCount = model.layout.specs.reduce(0) { $0 + $1.count }
         if communicator.rank == 0 {
@@ -210,6 +224,7 @@ struct TrainCommand: ParsableCommand {
             switch report {
             case let .resumed(step, folder): progress.note("resuming at step \(step) from \(folder.path)")
             case let .noCheckpointToResume(folder): progress.note("no complete checkpoint in \(folder.path): starting from step 0")
+            case let .passedOver(defect): progress.note("warning: skipping a checkpoint that cannot be trusted: \(defect)")
             case let .step(m) where !(m.loss.isFinite && m.gradientNorm.isFinite):
                 progress.note(String(format: "step %d/%d | loss %.4f | gradient norm %.4g: not finite, not applied", m.step, m.totalSteps,
                                      m.loss, m.gradientNorm))

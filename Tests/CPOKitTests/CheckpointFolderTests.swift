@@ -270,8 +270,8 @@ final class CheckpointFolderTests: XCTestCase {
         XCTAssertThrowsError(try folder.verifyComplete()) { XCTAssertTrue("\($0)".contains(folder.url.path)) }
     }
 
-    func testNewestCompleteIgnoresTemporariesAndIncompleteFolders() throws {
-        XCTAssertNil(try CheckpointFolder.newestComplete(in: runDirectory), "no run directory yet")
+    func testNewestIntactIgnoresTemporariesAndReportsIncompleteFolders() throws {
+        XCTAssertNil(try CheckpointFolder.newestIntact(in: runDirectory).checkpoint, "no run directory yet")
         try writeCheckpoint(step: 3)
         try writeCheckpoint(step: 10)
         try FileManager.default.copyItem(at: CheckpointFolder(step: 10, in: runDirectory).url,
@@ -283,7 +283,50 @@ final class CheckpointFolderTests: XCTestCase {
         try CheckpointFolder(url: runDirectory.appendingPathComponent("final")).write(
             config: config, layout: layout, parameters: randomBuffer(layout, seed: 1), tokenizer: ByteTokenizer())
 
-        XCTAssertEqual(try CheckpointFolder.newestComplete(in: runDirectory)?.step, 10)
+        let (newest, passedOver) = try CheckpointFolder.newestIntact(in: runDirectory)
+        XCTAssertEqual(newest?.step, 10)
+        XCTAssertEqual(passedOver, [.incomplete(folder: halfCopied.url.path, reason: "no \(CheckpointFolder.manifestFile)")],
+                       "checkpoint-99x is not a step folder; checkpoint-12 lost its manifest")
+    }
+
+    /// A flipped bit keeps every size: only the checksum sees it. The run falls back to the older
+    /// checkpoint and says which file of which folder it did not trust.
+    func testChecksumsCatchAFlippedBitAndResumeFallsBack() throws {
+        try writeCheckpoint(step: 4)
+        let (newer, _) = try writeCheckpoint(step: 8)
+        let model = newer.url.appendingPathComponent(CheckpointFolder.modelFile)
+        var bytes = try Data(contentsOf: model)
+        bytes[bytes.count - 3] ^= 0x10
+        try bytes.write(to: model)
+
+        XCTAssertNoThrow(try newer.verifyComplete(), "sizes are unchanged")
+        XCTAssertThrowsError(try newer.verifyIntact()) { error in
+            guard case let .damaged(file, reason) = error as? CheckpointError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, model.path)
+            XCTAssertTrue(reason.contains("XXH64"), reason)
+        }
+        let (newest, passedOver) = try CheckpointFolder.newestIntact(in: runDirectory)
+        XCTAssertEqual(newest?.step, 4)
+        XCTAssertEqual(passedOver.count, 1)
+        XCTAssertTrue(passedOver.first?.description.hasPrefix(model.path) == true, "\(passedOver)")
+        XCTAssertThrowsError(try ModelFolder.load(newer.url)) { XCTAssertTrue("\($0)".contains(model.path), "\($0)") }
+    }
+
+    /// Reference digests from the xxHash specification's implementation (python `xxhash.xxh64`, seed 0).
+    func testXXHash64MatchesTheReferenceInAnyPieces() throws {
+        let text = Array("The quick brown fox jumps over the lazy dog, and then some more bytes to pass two stripes.".utf8)
+        XCTAssertEqual(text.withUnsafeBytes { XXHash64.digest(UnsafeRawBufferPointer(rebasing: $0[0 ..< 0])) }, 0xEF46_DB37_51D8_E999)
+        XCTAssertEqual(Array("abc".utf8).withUnsafeBytes { XXHash64.digest($0) }, 0x44BC_2CF5_AD77_0999)
+        let whole = text.withUnsafeBytes { XXHash64.digest($0) }
+        XCTAssertEqual(whole, 0x2C77_AB93_FCBC_0692)
+        for cut in [1, 7, 31, 32, 33, 64, text.count - 1] {
+            var hash = XXHash64()
+            text.withUnsafeBytes { bytes in
+                hash.update(UnsafeRawBufferPointer(rebasing: bytes[0 ..< cut]))
+                hash.update(UnsafeRawBufferPointer(rebasing: bytes[cut...]))
+            }
+            XCTAssertEqual(hash.finalize(), whole, "cut at \(cut)")
+        }
     }
 
     func testWritingClearsAbandonedTemporariesButNotLiveOnes() throws {

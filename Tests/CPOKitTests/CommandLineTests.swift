@@ -26,6 +26,35 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(train.status, 0, train.output)
     }
 
+    /// Issue 14's first reproduction: a second run into the same `--out` neither mixes with the first
+    /// nor, with `--resume`, continues it as if it were the same run.
+    func testARunFolderHoldsOneRun() throws {
+        let reverse = ["train", "--preset", "tiny", "--task", "reverse", "--task-count", "20", "--steps", "2", "--batch-size", "2",
+                       "--valid-fraction", "0", "--out", path("run")]
+        XCTAssertEqual(try cpo(reverse).status, 0)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("run/checkpoint-2/trainer_state.json")), "the last step is a checkpoint")
+        func copyTask(steps: Int) -> [String] {
+            ["train", "--preset", "tiny", "--task", "copy", "--task-count", "20", "--steps", "\(steps)", "--batch-size", "2",
+             "--valid-fraction", "0", "--out", path("run")]
+        }
+        let copy = copyTask(steps: 3)
+        let mixed = try cpo(copy)
+        XCTAssertEqual(mixed.status, 1, mixed.output)
+        XCTAssertTrue(mixed.output.contains("--out") && mixed.output.contains("holds another run") && mixed.output.contains("--overwrite"), mixed.output)
+        let wrongRun = try cpo(copy + ["--resume"])
+        XCTAssertEqual(wrongRun.status, 1, wrongRun.output)
+        XCTAssertTrue(wrongRun.output.contains("--task copy (saved reverse)"), wrongRun.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("run/checkpoint-2")), "a refused run removes nothing")
+        XCTAssertNotEqual(try cpo(copy + ["--resume", "--overwrite"]).status, 0)
+
+        let replaced = try cpo(copy + ["--overwrite"])
+        XCTAssertEqual(replaced.status, 0, replaced.output)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: path("run")).sorted(), ["checkpoint-3", "final", "metrics.jsonl"])
+        let extended = try cpo(copyTask(steps: 4) + ["--resume"])
+        XCTAssertEqual(extended.status, 0, extended.output)
+        XCTAssertTrue(extended.output.contains("resuming at step 3"), extended.output)
+    }
+
     func testUnknownPresetListsTheAllowedOnes() throws {
         let (status, output) = try cpo(["train", "--preset", "huge", "--task", "sort", "--out", path("run")])
         XCTAssertNotEqual(status, 0)
@@ -119,6 +148,8 @@ final class CommandLineTests: XCTestCase {
         let dataStart = 8 + bytes.prefix(8).enumerated().reduce(0) { $0 | Int($1.element) << (8 * $1.offset) }
         withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { bytes.replaceSubrange(dataStart + range.lowerBound + 8 ..< dataStart + range.lowerBound + 12, with: $0) }
         try bytes.write(to: weights)
+        // As a model folder made elsewhere: with the manifest, its checksum would refuse the edit first.
+        try FileManager.default.removeItem(atPath: path("run/final/\(CheckpointFolder.manifestFile)"))
         for arguments in [["generate", "--model", path("run/final"), "--prompt", "sort: 3 1", "--greedy", "--max-new-tokens", "4"],
                           ["generate", "--model", path("run/final"), "--prompt", "sort: 3 1", "--top-p", "0.9", "--max-new-tokens", "4"],
                           ["score", "--model", path("run/final"), "--input", path("sort.jsonl"), "--output", path("scores.jsonl")],

@@ -190,7 +190,7 @@ final class MultiRankTrainingTests: XCTestCase {
         XCTAssertNotEqual(status, 0, job.output)
         XCTAssertTrue(job.output.contains("signal 9"), "mpirun does not say which rank died: \(job.output)")
 
-        let newest = try XCTUnwrap(try CheckpointFolder.newestComplete(in: run))
+        let newest = try XCTUnwrap(try CheckpointFolder.newestIntact(in: run).checkpoint)
         XCTAssertGreaterThanOrEqual(newest.step ?? 0, 4)
         let names = try FileManager.default.contentsOfDirectory(atPath: run.path)
         XCTAssertFalse(names.contains { $0.hasPrefix("checkpoint-") && !CheckpointFolder(url: run.appendingPathComponent($0)).isComplete },

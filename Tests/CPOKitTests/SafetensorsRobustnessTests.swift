@@ -82,6 +82,18 @@ final class SafetensorsRobustnessTests: XCTestCase {
         assertRefused(try file(header: header("\"__metadata__\":{\"format\":1}")), isBadHeader)
     }
 
+    /// JSON parsers keep one of two equal keys silently; the reader must not guess which tensor is meant,
+    /// even when both spell the same name differently or point at the same bytes.
+    func testATensorNamedTwiceIsRefused() throws {
+        let twice = header(entry("w", "F32", [1], 0, 4), entry("v", "F32", [1], 4, 8), entry("w", "F32", [1], 0, 4))
+        assertRefused(try file(header: twice, payload: [UInt8](repeating: 0, count: 8)), blamesTensor("w"))
+        let escaped = header(entry("w", "F32", [1], 0, 4), entry("\\u0077", "F32", [1], 4, 8))
+        assertRefused(try file(header: escaped, payload: [UInt8](repeating: 0, count: 8)), blamesTensor("w"))
+        let nested = header("\"__metadata__\":{\"w\":\"x\",\"w2\":\"w\"}", entry("w", "F32", [1], 0, 4))
+        XCTAssertEqual(try SafetensorsReader(url: try file(header: nested, payload: [0, 0, 0, 0])).tensorNames, ["w"],
+                       "a key inside an entry or the metadata is not a tensor name")
+    }
+
     func testTruncatedDataBlamesTheTensorThatRunsPastTheEnd() throws {
         let text = header(entry("a", "F32", [2], 0, 8), entry("b", "F32", [3], 8, 20))
         assertRefused(try file(header: text, payload: [UInt8](repeating: 0, count: 14)), blamesTensor("b"))

@@ -40,6 +40,7 @@ final class TrainerTests: XCTestCase {
         let straight = try smallModel()
         try Trainer(model: straight, tokenizer: ByteTokenizer(), data: data(), task: nil, options: options, runDirectory: run).run()
         XCTAssertTrue(CheckpointFolder(step: 3, in: run).isComplete)
+        try FileManager.default.removeItem(at: CheckpointFolder(step: 6, in: run).url)
 
         // A second process resumes the same run from checkpoint-3, as after a crash in step 4.
         let resumedModel = try smallModel(seed: 99)
@@ -52,6 +53,69 @@ final class TrainerTests: XCTestCase {
             .split(separator: "\n").map { try JSONSerialization.jsonObject(with: Data($0.utf8)) as! [String: Any] }
             .map { $0["step"] as! Int }
         XCTAssertEqual(steps, [1, 2, 3, 4, 5, 6], "every step is logged once across the resume")
+    }
+
+    /// `--resume` continues only the run that saved the checkpoint, and only to a step it has not passed;
+    /// a trainer_state.json whose step is not the folder's is refused, naming the file.
+    func testResumeRefusesAnotherRunOrAnImpossibleState() throws {
+        let run = temporaryFolder()
+        var options = options(steps: 4)
+        options.saveEvery = 2
+        try Trainer(model: try smallModel(), tokenizer: ByteTokenizer(), data: data(), task: nil, options: options, runDirectory: run).run()
+        func resume(_ options: TrainingOptions) throws {
+            _ = try Trainer(model: try smallModel(), tokenizer: ByteTokenizer(), data: data(), task: nil, options: options,
+                            runDirectory: run, resume: true)
+        }
+        var other = options
+        other.learningRate = 1e-3
+        other.beta = 0.1
+        XCTAssertThrowsError(try resume(other)) { error in
+            guard case let .resumeMismatch(_, differences) = error as? TrainingError else { return XCTFail("\(error)") }
+            XCTAssertEqual(differences, ["--learning-rate 0.001 (saved 0.003)", "--beta 0.1 (saved 5)"])
+        }
+        var longer = options
+        longer.steps = 10
+        longer.saveEvery = 5
+        longer.keepCheckpoints = 1
+        XCTAssertNoThrow(try resume(longer), "how long, how often to save and how many to keep may change")
+        var shorter = options
+        shorter.steps = 1
+        XCTAssertThrowsError(try resume(shorter)) { XCTAssertTrue("\($0)".contains("--steps 1 is below step 4"), "\($0)") }
+
+        let state = CheckpointFolder(step: 4, in: run).url.appendingPathComponent(CheckpointFolder.trainerStateFile)
+        let text = try String(contentsOf: state, encoding: .utf8)
+        try text.replacingOccurrences(of: #""global_step" : 4"#, with: #""global_step" : -5"#).write(to: state, atomically: true, encoding: .utf8)
+        XCTAssertNotEqual(try String(contentsOf: state, encoding: .utf8), text, "the state was edited")
+        let passedOver = try Trainer(model: try smallModel(), tokenizer: ByteTokenizer(), data: data(), task: nil, options: options,
+                                     runDirectory: run, resume: true)
+        XCTAssertEqual(passedOver.step, 2, "the edit breaks the checksum: the run falls back to the older checkpoint")
+        try CheckpointFolder.Manifest.write(describing: CheckpointFolder(step: 4, in: run).url)
+        XCTAssertThrowsError(try resume(options)) { error in
+            guard case let .malformed(file, reason) = error as? CheckpointError else { return XCTFail("\(error)") }
+            XCTAssertEqual(file, state.path)
+            XCTAssertTrue(reason.contains("global_step -5"), reason)
+        }
+    }
+
+    /// A finished run ends with a checkpoint, so `--resume --steps N+M` extends it: N + M straight and
+    /// N, then N + M resumed, give the same weights bit for bit — where the schedule does not depend on
+    /// the total (no decay after the warm-up: a cosine over --steps has another rate at step N).
+    func testAFinishedRunExtendsExactly() throws {
+        var options = options(steps: 6)
+        options.minLrRatio = 1
+        let straight = try smallModel()
+        try Trainer(model: straight, tokenizer: ByteTokenizer(), data: data(), task: nil, options: options, runDirectory: temporaryFolder()).run()
+
+        let run = temporaryFolder()
+        var first = options
+        first.steps = 3
+        try Trainer(model: try smallModel(), tokenizer: ByteTokenizer(), data: data(), task: nil, options: first, runDirectory: run).run()
+        XCTAssertTrue(CheckpointFolder(step: 3, in: run).isComplete, "the last step is a checkpoint with --save-every 0")
+        let extended = try smallModel(seed: 99)
+        let trainer = try Trainer(model: extended, tokenizer: ByteTokenizer(), data: data(), task: nil, options: options, runDirectory: run, resume: true)
+        XCTAssertEqual(trainer.step, 3)
+        try trainer.run()
+        XCTAssertEqual(extended.parameters.toArray(), straight.parameters.toArray())
     }
 
     func testLossFallsOnASmallTask() throws {

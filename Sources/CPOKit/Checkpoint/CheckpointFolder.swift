@@ -137,17 +137,37 @@ public struct CheckpointFolder: Sendable, Equatable {
 
     // MARK: Completeness
 
-    /// Throws unless the folder's manifest is present and every file it lists has its recorded size.
+    /// Throws unless the folder's manifest is present and every file it lists has its recorded size:
+    /// cheap, for scanning a run directory.
     public func verifyComplete() throws {
-        try Manifest.verify(folder: url)
+        try Manifest.verify(folder: url, checksums: false)
+    }
+
+    /// `verifyComplete`, and every file's bytes against the manifest's checksum (reads the folder
+    /// through): what a folder must pass before a run continues from it or a model is loaded from it.
+    public func verifyIntact() throws {
+        try Manifest.verify(folder: url, checksums: true)
     }
 
     public var isComplete: Bool { (try? verifyComplete()) != nil }
 
-    /// The complete `checkpoint-STEP` folder with the highest step in `runDirectory`, ignoring
-    /// temporaries and folders a crashed writer left; nil when there is none (or no such directory).
-    public static func newestComplete(in runDirectory: URL) throws -> CheckpointFolder? {
-        try stepFolders(in: runDirectory).last(where: \.isComplete)
+    /// Whether the folder claims to be a checkpoint (has a manifest); plain Hugging Face folders do not.
+    public var hasManifest: Bool { FileManager.default.fileExists(atPath: file(Self.manifestFile).path) }
+
+    /// The intact `checkpoint-STEP` folder with the highest step in `runDirectory` (nil when there is
+    /// none, or no such directory), and why each newer one was passed over — a crashed writer's
+    /// leftovers, a file cut short or with changed bytes — newest first. Older folders are not read.
+    public static func newestIntact(in runDirectory: URL) throws -> (checkpoint: CheckpointFolder?, passedOver: [CheckpointError]) {
+        var passedOver: [CheckpointError] = []
+        for folder in try stepFolders(in: runDirectory).reversed() {
+            do {
+                try folder.verifyIntact()
+                return (folder, passedOver)
+            } catch let error as CheckpointError {
+                passedOver.append(error)
+            }
+        }
+        return (nil, passedOver)
     }
 
     /// Removes complete `checkpoint-STEP` folders beyond the newest `count`; never touches `final`,

@@ -4,7 +4,8 @@ import Foundation
 /// `model_type` picks the family, `model.safetensors`, tokenizer files), such as a run's `final/`
 /// or `checkpoint-STEP/`.
 public enum ModelFolder {
-    /// Loads the model and, unless `tokenizer` is given, the tokenizer saved beside it. Without
+    /// Loads the model and, unless `tokenizer` is given, the tokenizer saved beside it; a folder
+    /// with a checkpoint manifest must match it, byte for byte (`CheckpointFolder.verifyIntact`). Without
     /// `weights` the model has the folder's shape and zero parameters, untouched (address space
     /// only): what a memory plan needs.
     public static func load(_ folder: URL, tokenizer: (any Tokenizer)? = nil, weights: Bool = true) throws
@@ -12,6 +13,13 @@ public enum ModelFolder {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
             throw CheckpointError.unreadable(path: folder.path, reason: "no such folder")
+        }
+        // A folder this program wrote proves its bytes; a Hugging Face folder has no manifest to check.
+        let checkpoint = CheckpointFolder(url: folder)
+        if weights && checkpoint.hasManifest {
+            do { try checkpoint.verifyIntact() } catch let defect as CheckpointError {
+                throw CheckpointError.untrusted(folder: folder.path, defect: defect)
+            }
         }
         let config = try ModelRegistry.loadConfig(from: folder.appendingPathComponent(CheckpointFolder.configFile))
         let model = weights ? try config.model(loading: ModelWeights(folder: folder)) : config.zeroModel()

@@ -59,6 +59,9 @@ public struct SafetensorsReader {
         guard let json = try? JSONSerialization.jsonObject(with: headerBytes), let header = json as? [String: Any] else {
             throw SafetensorsError.badHeader(file: file, reason: "header is not a JSON object")
         }
+        if let name = Self.repeatedTopLevelKey(in: headerBytes) {
+            throw SafetensorsError.badTensor(file: file, tensor: name, reason: "named twice in the header: which one holds the tensor is ambiguous")
+        }
         var metadata: [String: String] = [:]
         var entries: [Entry] = []
         for (name, value) in header {
@@ -126,6 +129,43 @@ public struct SafetensorsReader {
             throw fail("shape \(shape) × \(dtype.rawValue) is \(overflow ? "too many" : String(bytes)) bytes but data_offsets span \(end - begin)")
         }
         return Entry(name: name, dtype: dtype, shape: shape, range: begin..<end)
+    }
+
+    /// The first key the header's top-level object has twice, if any; JSONSerialization keeps one of
+    /// them silently. `json` is already known to parse.
+    private static func repeatedTopLevelKey(in json: Data) -> String? {
+        let bytes = [UInt8](json)
+        var seen = Set<String>()
+        var depth = 0
+        var expectingKey = false
+        var index = 0
+        while index < bytes.count {
+            switch bytes[index] {
+            case UInt8(ascii: "\""):
+                let start = index
+                index += 1
+                while index < bytes.count && bytes[index] != UInt8(ascii: "\"") { index += bytes[index] == UInt8(ascii: "\\") ? 2 : 1 }
+                guard index < bytes.count else { return nil }
+                if depth == 1 && expectingKey {
+                    expectingKey = false
+                    // Decoded, so that escaped and plain spellings of one name are one name.
+                    let literal = Data(bytes[start ... index])
+                    guard let key = (try? JSONSerialization.jsonObject(with: literal, options: .fragmentsAllowed)) as? String else { return nil }
+                    if !seen.insert(key).inserted { return key }
+                }
+            case UInt8(ascii: "{"), UInt8(ascii: "["):
+                depth += 1
+                expectingKey = depth == 1
+            case UInt8(ascii: "}"), UInt8(ascii: "]"):
+                depth -= 1
+            case UInt8(ascii: ",") where depth == 1:
+                expectingKey = true
+            default:
+                break
+            }
+            index += 1
+        }
+        return nil
     }
 
     /// A JSON integer that fits `Int` and is not negative. Foundation bridges JSON booleans to

@@ -39,6 +39,10 @@ public final class Trainer {
     /// Optimizer steps completed.
     public private(set) var step = 0
     private var resumedFrom: CheckpointFolder?
+    /// What the run trains, saved with its checkpoints and compared on resume.
+    private let identity: RunIdentity
+    /// Newer checkpoints `--resume` did not trust, and why.
+    private var passedOverCheckpoints: [CheckpointError] = []
     private let metrics: MetricsLog?
     /// For a contrastive objective, how many ranks of this node share π_ref's one copy, and why
     /// they do not when shared memory was refused.
@@ -56,8 +60,9 @@ public final class Trainer {
     /// weights (`model` before resuming); it is copied into memory the ranks of a node share.
     public init(model: any LanguageModel, reference: (any LanguageModel)? = nil, tokenizer: any Tokenizer, data: TrainingSet, task: (any SyntheticTask)?,
                 options: TrainingOptions, runDirectory: URL, communicator: any Communicator = SingleProcessCommunicator(),
-                resume: Bool = false) throws {
+                resume: Bool = false, identity: RunIdentity = RunIdentity()) throws {
         try options.validate()
+        self.identity = identity
         guard options.seqLen <= model.config.maxPositions else {
             throw OptionError(option: "seq-len", value: "\(options.seqLen)",
                               allowed: "at most the model's n_positions, \(model.config.maxPositions)")
@@ -122,14 +127,26 @@ public final class Trainer {
         schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps,
                                         totalSteps: options.steps, minimumRatio: options.minLrRatio)
         var cursor = DataCursor.start
-        if resume, let checkpoint = try CheckpointFolder.newestComplete(in: runDirectory) {
-            try checkpoint.readParameters(layout: model.layout, into: model.parameters)
-            optimizer.step = try checkpoint.readOptimizerMoments(layout: model.layout, range: optimizer.range, firstMoment: optimizer.m,
-                                                                 secondMoment: optimizer.v)
-            let state = try checkpoint.readTrainerState()
-            step = state.globalStep
-            cursor = state.dataCursor
-            resumedFrom = checkpoint
+        if resume {
+            let (newest, passedOver) = try CheckpointFolder.newestIntact(in: runDirectory)
+            passedOverCheckpoints = passedOver
+            // Ranks that saw different files would continue different runs.
+            let steps = try communicator.allGather([Int64(newest?.step ?? -1)])
+            if let rank = steps.firstIndex(where: { $0 != steps[0] }) {
+                throw CheckpointError.unreadable(path: runDirectory.path,
+                    reason: "rank \(rank) finds its newest intact checkpoint at step \(steps[rank]), rank 0 at step \(steps[0])")
+            }
+            if let checkpoint = newest {
+                let state = try checkpoint.readTrainerState()
+                let optimizerStep = try checkpoint.readOptimizerMoments(layout: model.layout, range: optimizer.range, firstMoment: optimizer.m,
+                                                                        secondMoment: optimizer.v)
+                try ResumeCheck.check(state, optimizerStep: optimizerStep, of: checkpoint, against: options, identity: identity)
+                try checkpoint.readParameters(layout: model.layout, into: model.parameters)
+                optimizer.step = optimizerStep
+                step = state.globalStep
+                cursor = state.dataCursor
+                resumedFrom = checkpoint
+            }
         }
         order = try DataOrder(members: split.train, seed: options.seed, cursor: cursor)
         if communicator.rank == 0 {
@@ -149,6 +166,7 @@ public final class Trainer {
     /// `options.maxBadSteps` of them in a row end the run with `TrainingError.diverged`.
     @discardableResult
     public func run(stopRequested: () -> Bool = { false }, report: (TrainingReport) -> Void = { _ in }) throws -> URL {
+        for passedOver in passedOverCheckpoints { report(.passedOver(passedOver)) }
         if let resumedFrom { report(.resumed(step: step, from: resumedFrom.url)) } else if resume { report(.noCheckpointToResume(runDirectory: runDirectory)) }
         let start = Date()
         let firstStep = step
@@ -180,7 +198,8 @@ public final class Trainer {
             if badSteps >= options.maxBadSteps {
                 throw TrainingError.diverged(step: step, loss: result.loss, gradientNorm: norm, steps: badSteps)
             }
-            let saves = options.saveEvery > 0 && step % options.saveEvery == 0 && step < options.steps
+            // The last step is a checkpoint too, so that `--resume` with a larger `--steps` extends a finished run.
+            let saves = step == options.steps || (options.saveEvery > 0 && step % options.saveEvery == 0)
             if saves, let saved = try saveCheckpoint() { report(.saved(saved)) }
             // Every rank must stop at the same step, whichever of them was asked.
             if step < options.steps, try communicator.allReduceSum(Int32(stopRequested() ? 1 : 0)) > 0 {
@@ -367,7 +386,7 @@ public final class Trainer {
         }
         let folder = CheckpointFolder(step: step, in: runDirectory)
         let state = TrainerState(globalStep: step, dataCursor: order.cursor, seed: options.seed,
-                                 hyperParameters: try JSONValue(encoding: options))
+                                 hyperParameters: try JSONValue(encoding: options), extra: [RunIdentity.extraKey: try JSONValue(encoding: identity)])
         try folder.write(config: model.config, layout: model.layout, parameters: model.parameters, tokenizer: tokenizer,
                          training: .init(trainer: state, optimizerStep: optimizer.step, firstMoment: moments[0], secondMoment: moments[1]),
                          weights: WeightsFormat(maxShardSize: try options.finalWeights().maxShardSize))

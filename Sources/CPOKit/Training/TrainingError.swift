@@ -4,6 +4,10 @@ public enum TrainingError: Error, CustomStringConvertible {
     case diverged(step: Int, loss: Double, gradientNorm: Double, steps: Int)
     /// A checkpoint was about to hold a weight that is not finite.
     case nonFiniteWeight(tensor: String, index: Int, value: Float)
+    /// `--resume` found a checkpoint of a different run: each difference reads `--option GIVEN (saved SAVED)`.
+    case resumeMismatch(checkpoint: String, differences: [String])
+    /// `--resume` with `--steps` below the step the checkpoint already reached.
+    case stepsBelowCheckpoint(checkpoint: String, step: Int, steps: Int)
 
     public var description: String {
         switch self {
@@ -12,6 +16,11 @@ public enum TrainingError: Error, CustomStringConvertible {
                 + "(--max-bad-steps \(steps)); none of them was applied, and every checkpoint holds finite weights"
         case let .nonFiniteWeight(tensor, index, value):
             return "weight \(index) of tensor \(tensor) is \(value): not written to a checkpoint"
+        case let .resumeMismatch(checkpoint, differences):
+            return "\(checkpoint) was saved by a run with other settings, so --resume would not continue it: "
+                + differences.joined(separator: "; ") + " (give the saved values, or another --out)"
+        case let .stepsBelowCheckpoint(checkpoint, step, steps):
+            return "--steps \(steps) is below step \(step), which \(checkpoint) already reached: give --steps \(step) or more to continue it"
         }
     }
 }

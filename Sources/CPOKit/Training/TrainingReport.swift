@@ -5,6 +5,8 @@ public enum TrainingReport: Sendable {
     /// The run continues from a checkpoint (`--resume`), or starts from scratch because none was found.
     case resumed(step: Int, from: URL)
     case noCheckpointToResume(runDirectory: URL)
+    /// A checkpoint newer than the one resumed (or than none) is incomplete or damaged, and was skipped.
+    case passedOver(CheckpointError)
     case step(StepMetrics)
     case evaluated(EvaluationResult)
     case saved(URL)
