@@ -32,7 +32,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Examples per optimizer step, across all ranks (default 16).") var batchSize: Int?
     @Option(help: "Longest training row in tokens (default 128).") var seqLen: Int?
     @Option(help: "Peak learning rate (default 3e-4).") var learningRate: Double?
-    @Option(help: "Linear warm-up steps before cosine decay (default 50).") var warmupSteps: Int?
+    @Option(help: "Linear warm-up steps before cosine decay; below --steps (default: a tenth of --steps, at most 50).") var warmupSteps: Int?
     @Option(help: "Final learning rate as a share of the peak (default 0.1).") var minLrRatio: Double?
     @Option(help: "AdamW weight decay on matrices and embeddings (default 0.1).") var weightDecay: Double?
     @Option(help: "Largest global gradient norm; 0 disables clipping (default 1).") var gradClip: Double?
@@ -47,10 +47,10 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Checkpoints kept in the run folder; 0 keeps all (default 3).") var keepCheckpoints: Int?
     @Option(help: "Reference model π_ref for cpo/dpo (default: the starting weights, frozen).") var ref: String?
     @Option(help: "Candidates per example for cpo: the ground truth and K − 1 negatives (default 4; dpo: 2).") var numCandidates: Int?
-    @Option(help: "β, the scale of the rewards (default 5).") var beta: Double?
+    @Option(help: "β, the scale of the rewards (default 0.1, the best of the README's experiments).") var beta: Double?
     @Option(help: "Negatives: an, bn, mn, tn, file, or a mix like an:2,bn:1,tn:1 (default an).") var negatives: String?
     @Flag(help: "Plackett–Luce loss over negatives ranked by similarity to the ground truth.") var rankNegatives = false
-    @Option(help: "Weight λ of the ground truth's mean token NLL added to the loss (default 0).") var nllWeight: Double?
+    @Option(help: "Weight λ of the ground truth's mean token NLL added to the loss; 0 turns it off (default 1).") var nllWeight: Double?
     @Option(help: "Model that samples AN negatives: ref or policy (default ref).") var sampleFrom: String?
     @Option(help: "AN sampling temperature (default 1).") var temperature: Double?
     @Option(help: "AN sampling: keep the k most likely tokens; 0 keeps all (default 0).") var topK: Int?
@@ -147,7 +147,36 @@ struct TrainCommand: ParsableCommand {
         if let zero { options.zero = zero }
         if let logitChunkRows { options.logitChunkRows = logitChunkRows }
         try options.validate()
+        try refuseUnused(options)
         return options
+    }
+
+    /// An option given on the command line that the run would not use is an error: a CPO setting
+    /// with `--objective mle`, or an AN sampling setting with no AN negatives, would otherwise be
+    /// ignored without a word.
+    private func refuseUnused(_ options: TrainingOptions) throws {
+        let contrastive = ["cpo", "dpo"].contains(options.objective)
+        let kinds = contrastive ? Set(try NegativeMix(parsing: options.negatives).kinds) : []
+        let sampled = "AN negatives (--negatives with an)"
+        let rules: [(option: String, given: Bool, used: Bool, needs: String)] = [
+            ("ref", ref != nil, contrastive, "--objective cpo or dpo"),
+            ("num-candidates", numCandidates != nil, contrastive, "--objective cpo or dpo"),
+            ("beta", beta != nil, contrastive, "--objective cpo or dpo"),
+            ("negatives", negatives != nil, contrastive, "--objective cpo or dpo"),
+            ("nll-weight", nllWeight != nil, contrastive, "--objective cpo or dpo"),
+            ("rank-negatives", rankNegatives, options.objective == "cpo", "--objective cpo"),
+            ("sample-from", sampleFrom != nil, kinds.contains(.an), sampled),
+            ("temperature", temperature != nil, kinds.contains(.an), sampled),
+            ("top-k", topK != nil, kinds.contains(.an), sampled),
+            ("top-p", topP != nil, kinds.contains(.an), sampled),
+            ("max-new-tokens", maxNewTokens != nil, kinds.contains(.an), sampled),
+            ("meanfield-fraction", meanfieldFraction != nil, kinds.contains(.mn), "MN negatives (--negatives with mn)"),
+            ("pss-fraction", pssFraction != nil, options.objective == "pss", "--objective pss"),
+        ]
+        if let unused = rules.first(where: { $0.given && !$0.used }) {
+            throw ValidationError("--\(unused.option) does nothing here: it is used only with \(unused.needs) "
+                                  + "(this run: --objective \(options.objective)\(contrastive ? ", --negatives \(options.negatives)" : ""))")
+        }
     }
 
     func run() throws {
@@ -204,6 +233,15 @@ struct TrainCommand: ParsableCommand {
         let parameterCount = model.layout.specs.reduce(0) { $0 + $1.count }
         if communicator.rank == 0 {
             progress.note("model: \(parameterCount.formatted()) parameters; data: \(trainingSet.count) examples; \(options.steps) steps of \(options.batchSize)")
+            let schedule = String(format: "learning rate: %d warm-up steps%@ to %.3g, then cosine to %.3g at step %d", options.effectiveWarmupSteps,
+                                  options.warmupSteps == nil ? " (a tenth of --steps, at most 50)" : "", options.learningRate,
+                                  options.learningRate * options.minLrRatio, options.steps)
+            progress.note(schedule)
+            let dropout = model.config.dropoutNotApplied
+            if !dropout.isEmpty {
+                let rates = dropout.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                progress.note("dropout: not applied by this trainer (config.json's \(rates) are written back as they are)")
+            }
             let plan = trainer.memoryPlan
             let parts = MemoryPlan.Part.allCases.filter { plan.bytes[$0]! > 0 }.map { "\($0.rawValue) \(ByteSize.gibibytes(plan.bytes[$0]!))" }
             progress.note("memory: \(ByteSize.gibibytes(plan.peakBytesPerRank)) per rank at the peak (\(parts.joined(separator: ", "))); "

@@ -1,4 +1,5 @@
 import XCTest
+@testable import CPOKit
 
 /// Bad values on the command line and in the files it names, as a user meets them: each is an error
 /// that names the option, key or file, with what is allowed, and comes at once.
@@ -67,6 +68,31 @@ final class CommandLineValidationTests: XCTestCase {
                           "invalid value '1e+39' for --learning-rate: a number in [1.4e-45, 3.4e+37]")
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("run/final")))
         try assertRefused(tinyRun + ["--objective", "cpo", "--temperature", "1e-50", "--out", path("run")], "for --temperature")
+    }
+
+    /// Issue 14: a flag the run would not use is an error, not silently ignored.
+    func testOptionsTheRunDoesNotUseAreRefused() throws {
+        try assertRefused(tinyRun + ["--beta", "1", "--out", path("a")],
+                          "--beta does nothing here: it is used only with --objective cpo or dpo (this run: --objective mle)")
+        try assertRefused(tinyRun + ["--objective", "cpo", "--negatives", "bn,tn", "--temperature", "0.7", "--out", path("b")],
+                          "--temperature does nothing here: it is used only with AN negatives (--negatives with an) (this run: --objective cpo, --negatives bn,tn)")
+        try assertRefused(tinyRun + ["--objective", "cpo", "--meanfield-fraction", "0.5", "--out", path("c")], "--meanfield-fraction does nothing here")
+        try assertRefused(tinyRun + ["--rank-negatives", "--out", path("d")], "--rank-negatives does nothing here")
+        for name in ["a", "b", "c", "d"] { XCTAssertFalse(FileManager.default.fileExists(atPath: path(name)), name) }
+    }
+
+    /// Issue 14: the default warm-up follows the run's length; a given one as long as the run is refused.
+    func testTheWarmUpFitsTheRun() throws {
+        let run = tinyRun.filter { $0 != "1" && $0 != "--steps" } + ["--steps", "30", "--batch-size", "2", "--task-count", "8", "--valid-fraction", "0"]
+        try assertRefused(run + ["--warmup-steps", "50", "--out", path("a")],
+                          "invalid value '50' for --warmup-steps: a whole number ≥ 0 and below --steps 30")
+        var options = TrainingOptions()
+        options.steps = 30
+        XCTAssertEqual(options.effectiveWarmupSteps, 3)
+        options.steps = 10_000
+        XCTAssertEqual(options.effectiveWarmupSteps, 50)
+        options.warmupSteps = 7
+        XCTAssertEqual(options.effectiveWarmupSteps, 7)
     }
 
     func testNegativeNumbersReachValidation() throws {

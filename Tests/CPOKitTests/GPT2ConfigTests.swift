@@ -26,7 +26,8 @@ final class GPT2ConfigTests: XCTestCase {
     }
 
     /// A hub config's fields that this code does not read are written back as they came; the dtype
-    /// says what is written (F32); dropout says it is off.
+    /// says what is written (F32); the folder's own dropout is kept (a preset's is 0, as trained here),
+    /// and named as not applied for the start-up line.
     func testAFolderWrittenBackKeepsTheFieldsItCameWith() throws {
         let hub = #"{"model_type": "gpt2", "vocab_size": 61, "n_positions": 32, "n_embd": 16, "n_layer": 1, "n_head": 2,"#
             + #" "task_specific_params": {"text-generation": {"max_length": 50}}, "summary_type": "cls_index","#
@@ -40,7 +41,10 @@ final class GPT2ConfigTests: XCTestCase {
         XCTAssertEqual(json["summary_type"] as? String, "cls_index")
         XCTAssertEqual(json["transformers_version"] as? String, "5.24.0")
         XCTAssertEqual(json["dtype"] as? String, "float32")
-        XCTAssertEqual(json["resid_pdrop"] as? Double, 0)
+        XCTAssertEqual(json["resid_pdrop"] as? Double, 0.1)
+        XCTAssertNil(json["attn_pdrop"], "absent in the hub config, so absent when written back")
+        XCTAssertEqual(config.dropoutNotApplied, ["resid_pdrop": 0.1])
+        XCTAssertEqual(try GPT2Config.preset("tiny", vocabularySize: 257).dropoutNotApplied, [:])
         XCTAssertEqual(try GPT2Config.load(from: written.appendingPathComponent("config.json")), config)
     }
 

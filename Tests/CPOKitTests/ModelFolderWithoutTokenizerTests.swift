@@ -30,6 +30,21 @@ final class ModelFolderWithoutTokenizerTests: XCTestCase {
         XCTAssertNotNil(tokenizer.textUnavailable)
     }
 
+    /// Issue 14's `--tokenizer byte` on a model that ends texts elsewhere: refused, naming both ids.
+    func testAGivenTokenizerMustEndTextsWhereTheModelDoes() throws {
+        let model = folder.appendingPathComponent("model")
+        XCTAssertNoThrow(try ModelFolder.load(model, tokenizer: TokenIDsOnly(vocabularySize: 61, endOfText: 60, reason: "same")))
+        XCTAssertThrowsError(try ModelFolder.load(model, tokenizer: TokenIDsOnly(vocabularySize: 61, endOfText: 0, reason: "other"))) { error in
+            XCTAssertTrue("\(error)".contains("\(model.path)/config.json"), "\(error)")
+            XCTAssertTrue("\(error)".contains("eos_token_id") && "\(error)".contains("is 60, but the tokenizer given ends a text with token 0"), "\(error)")
+        }
+        try write([#"{"prompt": "a", "response": "b"}"#], to: "text.jsonl")
+        let result = try CPOCommand.run(["score", "--model", path("model"), "--tokenizer", "byte", "--input", path("text.jsonl"),
+                                         "--output", path("text-scored.jsonl")])
+        XCTAssertNotEqual(result.status, 0)
+        XCTAssertTrue(result.output.contains("is 60, but the tokenizer given ends a text with token 256"), result.output)
+    }
+
     func testScoreGenerateAndTrainTakeTokenIDs() throws {
         try write([#"{"prompt_ids": [1, 2, 3], "response_ids": [4, 5, 60]}"#, #"{"prompt_ids": [7], "response_ids": [8]}"#], to: "ids.jsonl")
         var result = try CPOCommand.run(["score", "--model", path("model"), "--input", path("ids.jsonl"), "--output", path("scored.jsonl")])

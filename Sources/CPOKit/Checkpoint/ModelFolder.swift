@@ -23,9 +23,28 @@ public enum ModelFolder {
         }
         let config = try ModelRegistry.loadConfig(from: folder.appendingPathComponent(CheckpointFolder.configFile))
         let model = weights ? try config.model(loading: ModelWeights(folder: folder)) : config.zeroModel()
+        let configFile = folder.appendingPathComponent(CheckpointFolder.configFile).path
+        if let tokenizer { try checkEndOfText(tokenizer, agreesWith: config, configFile: configFile) }
         let tokenizer = try tokenizer ?? loadTokenizer(folder, config: config)
         try checkVocabulary(tokenizer, fits: config, source: folder.path)
         return (model, tokenizer)
+    }
+
+    /// A tokenizer given in place of the folder's own must end a text where the model does: with
+    /// another end-of-text the model would be trained, and would generate, to stop at a token it does
+    /// not stop at.
+    static func checkEndOfText(_ tokenizer: any Tokenizer, agreesWith config: any ModelConfig, configFile: String) throws {
+        guard let json = try? config.configJSON(), case let .object(fields)? = try? JSONDecoder().decode(JSONValue.self, from: json) else { return }
+        let ids: [Int]
+        switch fields["eos_token_id"] {
+        case let .integer(id)?: ids = [id]
+        case let .array(values)?: ids = values.compactMap { if case let .integer(id) = $0 { return id } else { return nil } }
+        default: return
+        }
+        guard !ids.isEmpty, !ids.contains(Int(tokenizer.endOfText)) else { return }
+        throw ModelError.invalidConfig(file: configFile, field: "eos_token_id",
+            reason: "is \(ids.count == 1 ? String(ids[0]) : "\(ids)"), but the tokenizer given ends a text with token \(tokenizer.endOfText) "
+                + "(of \(tokenizer.vocabularySize)): give the model's own tokenizer, or one whose end-of-text is the model's")
     }
 
     /// The folder's tokenizer, or, in a folder with no tokenizer files, `TokenIDsOnly` with

@@ -60,4 +60,18 @@ extension ModelConfig {
 
 extension ModelConfig {
     public var family: String { Self.modelTypes[0] }
+
+    /// The dropout rates config.json gives that are not 0, by field: training here applies none
+    /// (the fields are written back as they came, for other trainers).
+    public var dropoutNotApplied: [String: Double] {
+        guard let json = try? configJSON(), case let .object(fields)? = try? JSONDecoder().decode(JSONValue.self, from: json) else { return [:] }
+        return fields.reduce(into: [:]) { rates, field in
+            guard field.key.hasSuffix("dropout") || field.key.hasSuffix("_pdrop") else { return }
+            switch field.value {
+            case let .number(rate) where rate != 0: rates[field.key] = rate
+            case let .integer(rate) where rate != 0: rates[field.key] = Double(rate)
+            default: break
+            }
+        }
+    }
 }

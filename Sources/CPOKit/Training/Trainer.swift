@@ -124,7 +124,7 @@ public final class Trainer {
         } else {
             exchange = .alone
         }
-        schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.warmupSteps,
+        schedule = LearningRateSchedule(peak: options.learningRate, warmupSteps: options.effectiveWarmupSteps,
                                         totalSteps: options.steps, minimumRatio: options.minLrRatio)
         var cursor = DataCursor.start
         if resume {

@@ -10,7 +10,8 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Longest training row in tokens; shorter batches are padded only to their longest row.
     public var seqLen = 128
     public var learningRate = 3e-4
-    public var warmupSteps = 50
+    /// Linear warm-up steps; nil: `defaultWarmupSteps`, a tenth of the run up to 50.
+    public var warmupSteps: Int?
     public var minLrRatio = 0.1
     public var weightDecay = 0.1
     /// Largest global gradient norm; 0 turns clipping off.
@@ -34,13 +35,16 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     // Contrastive objectives (cpo, dpo) and parallel scheduled sampling (pss).
     /// Candidates per example: the ground truth and K − 1 negatives.
     public var numCandidates = 4
-    public var beta = 5.0
+    /// The README's experiments measured β = 0.1 best of {0.1, 1, 5} (smaller is better there).
+    public var beta = 0.1
     /// Negative kinds and their weights, e.g. `an`, `an,bn` or `an:2,bn:1,tn:1`.
     public var negatives = "an"
     /// Plackett–Luce over negatives ordered by similarity to the ground truth.
     public var rankNegatives = false
     /// Weight λ of the ground truth's NLL added to the contrastive loss.
-    public var nllWeight = 0.0
+    /// The README's experiments all ran at λ = 1: the contrast alone only raises the ground truth
+    /// relative to its negatives, and lets its own likelihood fall.
+    public var nllWeight = 1.0
     /// Which model samples AN negatives: `ref` or `policy`.
     public var sampleFrom = "ref"
     public var temperature = 1.0
@@ -77,6 +81,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
     /// Most positions whose logits exist at once, in the policy and the reference (0: as many as
     /// fit 64 MiB, `LanguageModelHead.defaultChunkRows`).
     public var logitChunkRows = 0
+
+    /// The warm-up a run takes: as given, or a tenth of `steps` up to 50, so that no default
+    /// warm-up outlasts a short run.
+    public var effectiveWarmupSteps: Int { warmupSteps ?? min(50, steps / 10) }
 
     /// `final/`'s weights format; checkpoints take its shard size with F32.
     public func finalWeights() throws -> WeightsFormat { try WeightsFormat(dtypeName: saveDtype, maxShardSize: maxShardSize) }
@@ -171,7 +179,10 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         try check(batchSize >= 1, "batch-size", batchSize, "a whole number ≥ 1")
         try check(seqLen >= 2, "seq-len", seqLen, "a whole number ≥ 2")
         try check(learningRate > 0 && learningRate.isFinite, "learning-rate", learningRate, "a finite number > 0")
-        try check(warmupSteps >= 0, "warmup-steps", warmupSteps, "a whole number ≥ 0")
+        if let warmupSteps {
+            try check(warmupSteps >= 0 && (warmupSteps < steps || warmupSteps == 0), "warmup-steps", warmupSteps,
+                      "a whole number ≥ 0 and below --steps \(steps): a warm-up as long as the run never reaches the peak rate")
+        }
         try check((0...1).contains(minLrRatio), "min-lr-ratio", minLrRatio, "a number in [0, 1]")
         try check(weightDecay >= 0 && weightDecay.isFinite, "weight-decay", weightDecay, "a finite number ≥ 0")
         try check(gradClip >= 0 && gradClip.isFinite, "grad-clip", gradClip, "a finite number ≥ 0 (0 turns clipping off)")

@@ -2,7 +2,7 @@ import Foundation
 
 /// The shape of a GPT-2 model, read and written as a Hugging Face `config.json` that
 /// `transformers`' `GPT2LMHeadModel` loads. Fields this code does not read are kept and written
-/// back; dropout is never applied here, so it is written as 0.
+/// back, dropout included, though it is never applied here (`ModelConfig.dropoutNotApplied`).
 public struct GPT2Config: Codable, Equatable, Sendable {
     public var vocabularySize: Int
     public var maxPositions: Int
@@ -150,7 +150,11 @@ public struct GPT2Config: Codable, Equatable, Sendable {
         try c.encode(tieWordEmbeddings, forKey: .tieWordEmbeddings)
         try c.encode(beginOfTextID, forKey: .beginOfTextID)
         try c.encode(endOfTextID, forKey: .endOfTextID)
-        for key in [CodingKeys.residualDropout, .embeddingDropout, .attentionDropout] { try c.encode(0.0, forKey: key) }
+        // A folder's dropout is kept as it came, absent where it was (transformers then assumes 0.1); a
+        // preset (no fields kept) was made here, where dropout is never applied, so its rates are 0.
+        if kept.fields.isEmpty {
+            for key in [CodingKeys.residualDropout, .embeddingDropout, .attentionDropout] { try c.encode(0.0, forKey: key) }
+        }
         try c.encode(true, forKey: .scaleAttentionWeights)
         try c.encode(false, forKey: .scaleByInverseLayer)
         try c.encode(false, forKey: .reorderAndUpcast)
