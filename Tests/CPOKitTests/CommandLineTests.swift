@@ -55,6 +55,20 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue(extended.output.contains("resuming at step 3"), extended.output)
     }
 
+    /// Issue 14's late failure: a line without enough `negatives` for `--negatives file` fails the run
+    /// before its first step, naming the file and the line, not when a batch first reaches it.
+    func testTooFewFileNegativesFailBeforeTheFirstStep() throws {
+        let enough = #"{"prompt": "a", "response": "b", "negatives": ["c", "d", "e"]}"#
+        let lines = Array(repeating: enough, count: 6) + [#"{"prompt": "a", "response": "b", "negatives": ["c"]}"#] + Array(repeating: enough, count: 3)
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: URL(fileURLWithPath: path("negatives.jsonl")))
+        let result = try cpo(["train", "--objective", "cpo", "--preset", "tiny", "--data", path("negatives.jsonl"), "--negatives", "file",
+                              "--num-candidates", "4", "--batch-size", "2", "--steps", "40", "--valid-fraction", "0", "--out", path("run")])
+        XCTAssertEqual(result.status, 1, result.output)
+        XCTAssertTrue(result.output.contains("\(path("negatives.jsonl")):7: has 1 negatives, but --negatives file with --num-candidates 4 needs at least 3"),
+                      result.output)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: path("run/metrics.jsonl")), "no step ran")
+    }
+
     func testUnknownPresetListsTheAllowedOnes() throws {
         let (status, output) = try cpo(["train", "--preset", "huge", "--task", "sort", "--out", path("run")])
         XCTAssertNotEqual(status, 0)

@@ -21,9 +21,10 @@ public final class ContrastiveTraining: TrainingObjective {
     let padding: Int32
     let layout: RankLayout
 
+    /// `dataFile` names the data in errors about its lines.
     public init(policy: any LanguageModel, reference: any LanguageModel, data: TrainingSet, options: TrainingOptions, padding: Int32,
-                layout: RankLayout = .single, packsDecodeWeights: Bool = true) throws {
-        guard case .instructions = data else {
+                layout: RankLayout = .single, packsDecodeWeights: Bool = true, dataFile: String = "the training data") throws {
+        guard case let .instructions(examples) = data else {
             throw OptionError(option: "objective", value: options.objective,
                               allowed: "mle or pss for plain-text data; contrastive objectives need prompt/response pairs (JSONL or --task)")
         }
@@ -45,6 +46,13 @@ public final class ContrastiveTraining: TrainingObjective {
                                               onPolicy: options.sampleFrom == "policy", meanfieldFraction: options.meanfieldFraction)
         negativeOptions.packsDecodeWeights = packsDecodeWeights
         negatives = try NegativeFactory(options: negativeOptions, reference: reference, policy: policy, endOfText: padding)
+        // Any candidate slot may draw a file negative, the last needing K − 1 of them: a line with
+        // fewer would fail the run only when a batch first reaches it.
+        if mix.kinds.contains(.file), let short = examples.first(where: { $0.negativeIDs.count < options.numCandidates - 1 }) {
+            throw DataError.malformedLine(file: dataFile, line: short.line,
+                reason: "has \(short.negativeIDs.count) negatives, but --negatives \(options.negatives) with --num-candidates \(options.numCandidates) "
+                    + "needs at least \(options.numCandidates - 1) on every line")
+        }
         if mix.kinds.contains(.bn), options.batchSize < options.numCandidates {
             throw OptionError(option: "batch-size", value: "\(options.batchSize)",
                               allowed: "at least --num-candidates (\(options.numCandidates)) with BN negatives, so each example has K − 1 distinct others")

@@ -100,7 +100,8 @@ public final class Trainer {
             let reference = shared!.model
             objective = try ContrastiveTraining(policy: model, reference: reference, data: data, options: options,
                                                 padding: tokenizer.endOfText, layout: layout,
-                                                packsDecodeWeights: memoryPlan.packsDecodeWeights)
+                                                packsDecodeWeights: memoryPlan.packsDecodeWeights,
+                                                dataFile: identity.options["data"] ?? "the training data")
         case "pss":
             objective = ParallelScheduledSampling(model: model, data: data, seqLen: options.seqLen, fraction: options.pssFraction,
                                                   seed: options.seed, padding: tokenizer.endOfText, layout: layout)
