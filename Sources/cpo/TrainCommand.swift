@@ -101,8 +101,12 @@ struct TrainCommand: ParsableCommand {
 
     /// What the command line says the run trains, saved with its checkpoints for `--resume` to compare.
     func runIdentity() throws -> RunIdentity {
-        let given: [(String, String?)] = [("model", model), ("preset", preset), ("task", task), ("task-count", task.map { _ in String(taskCount) }),
-                                          ("data", data), ("tokenizer", tokenizer), ("ref", ref)]
+        // Folders as absolute paths: the same run resumed from another directory is the same run, and
+        // a report can tell which run another one continues.
+        func absolute(_ path: String?) -> String? { path.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
+        let given: [(String, String?)] = [("model", absolute(model)), ("preset", preset), ("task", task),
+                                          ("task-count", task.map { _ in String(taskCount) }), ("data", absolute(data)),
+                                          ("tokenizer", tokenizer == "byte" ? tokenizer : absolute(tokenizer)), ("ref", absolute(ref))]
         return RunIdentity(options: Dictionary(uniqueKeysWithValues: given.compactMap { name, value in value.map { (name, $0) } }),
                            dataChecksum: try data.map { try RunIdentity.checksum(ofData: URL(fileURLWithPath: $0)) })
     }

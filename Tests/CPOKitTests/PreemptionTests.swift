@@ -53,6 +53,17 @@ final class PreemptionTests: XCTestCase {
         try resumeAndCompare("stopped", stopStatus: status, output: job.output)
     }
 
+    /// Ctrl-C stops a run as SIGTERM does: after the step, with that step's checkpoint.
+    func testSIGINTStopsWithACheckpointToo() throws {
+        let job = try LaunchedJob(train("interrupted"))
+        try stop(job, out: "interrupted", after: 3, signal: SIGINT) { job.processIdentifier }
+        XCTAssertEqual(job.wait(seconds: 120), 75, job.output)
+        let line = try XCTUnwrap(job.output.split(separator: "\n").first { $0.contains("stopped by a signal after step") }, job.output)
+        let step = try XCTUnwrap(Int(line.split(separator: " ").first { Int($0) != nil } ?? ""), String(line))
+        let state = folder.appendingPathComponent("interrupted/checkpoint-\(step)/trainer_state.json")
+        XCTAssertTrue(FileManager.default.fileExists(atPath: state.path), job.output)
+    }
+
     /// Under mpirun through launch/local.sh, which turns SIGTERM into the SIGUSR1 mpirun forwards;
     /// compared with a straight run of the same layout (layouts agree to rounding, not bit for bit).
     func testTwoRanksStopTogetherUnderMpirun() throws {
@@ -90,5 +101,23 @@ final class PreemptionTests: XCTestCase {
             let floats = data.dropFirst(8 + headerLength).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
             XCTAssertTrue(floats.allSatisfy(\.isFinite), "\(checkpoint) holds a weight that is not finite")
         }
+    }
+
+    /// With only one checkpoint kept, the one a diverging run leaves is its last good one, and
+    /// `--resume` continues from it.
+    func testADivergingRunKeepsItsLastGoodCheckpoint() throws {
+        let out = folder.appendingPathComponent("nan-kept")
+        let run = [LaunchedJob.cpoBinary, "train", "--preset", "tiny", "--task", "sort", "--task-count", "100", "--learning-rate", "1e4",
+                   "--grad-clip", "0", "--warmup-steps", "0", "--steps", "60", "--save-every", "1", "--keep-checkpoints", "1",
+                   "--valid-fraction", "0", "--threads", "1", "--out", out.path]
+        let result = try LaunchedJob.run(run)
+        XCTAssertTrue(result.output.contains("training diverged at step"), result.output)
+        let checkpoints = try FileManager.default.contentsOfDirectory(atPath: out.path).filter { $0.hasPrefix("checkpoint-") }
+        XCTAssertEqual(checkpoints.count, 1, "\(checkpoints)")
+        let data = try Data(contentsOf: out.appendingPathComponent("\(checkpoints[0])/model.safetensors"))
+        let headerLength = Int(data.prefix(8).withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+        XCTAssertTrue(data.dropFirst(8 + headerLength).withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }.allSatisfy(\.isFinite))
+        let resumed = try LaunchedJob.run(run + ["--resume"])
+        XCTAssertTrue(resumed.output.contains("resuming at step \(checkpoints[0].dropFirst("checkpoint-".count))"), resumed.output)
     }
 }

@@ -149,6 +149,34 @@ final class ReportTests: XCTestCase {
         XCTAssertGreaterThan(bars[0].number("y1"), bars[0].number("y2"), "larger values sit higher on the page")
     }
 
+    /// Issue 14: a point label at the plot's ends stays inside it — cut off at α = 1 and over the y
+    /// axis's tick labels at α = 0 before.
+    func testPointLabelsAtTheEndsStayInsideThePlot() {
+        let chart = SVGLineChart(summary: "s", x: ChartAxis(title: "α"), y: ChartAxis(title: "win rate", minimumDomain: 0...1),
+                                 series: [ChartSeries(name: "a", colour: "#000", points: [0, 0.5, 1].map { ChartPoint(x: $0, y: 0.4, label: "best α = \($0)") },
+                                                      drawsLine: false, mark: .ring)])
+        let labels = elements(of: chart.svg).filter { $0.attributes["class"] == "point-label" }
+        XCTAssertEqual(labels.map { $0.attributes["text-anchor"] }, ["start", "middle", "end"])
+        let area = chart.plotArea, width = 7.0 * Double("best α = 0.0".count)
+        XCTAssertGreaterThanOrEqual(labels[0].number("x"), area.left - 4, "starts at the first point, right of the tick labels")
+        XCTAssertLessThanOrEqual(labels[2].number("x"), area.right + 4)
+        XCTAssertLessThanOrEqual(labels[2].number("x"), SVGLineChart.width - 4, "ends inside the picture")
+        XCTAssertGreaterThan(labels[2].number("x") - width, area.left)
+    }
+
+    /// Issue 14: an arm that continues the base's final/ is drawn after the base's steps, not from step 0.
+    func testARunThatContinuesAnotherIsDrawnAfterIt() throws {
+        let base = RunRecord(name: "base", path: folder.appendingPathComponent("base").path,
+                             metrics: try RunMetrics.parse(Data(metrics(steps: 6, contrastive: false).utf8), file: "base"))
+        let arm = RunRecord(name: "arm", path: folder.appendingPathComponent("arm").path,
+                            metrics: try RunMetrics.parse(Data(metrics(steps: 4, contrastive: false).utf8), file: "arm"),
+                            startingModel: folder.appendingPathComponent("base/final").standardizedFileURL.path)
+        let loss = elements(of: svgs(in: ReportPage(title: "t", runs: [base, arm]).html)[0]).filter { $0.name == "polyline" }
+        let firstX = loss.map { Double($0.attributes["points"]!.split(separator: " ")[0].split(separator: ",")[0])! }
+        let lastBaseX = Double(loss[0].attributes["points"]!.split(separator: " ").last!.split(separator: ",")[0])!
+        XCTAssertGreaterThan(firstX[1], lastBaseX, "the arm's step 1 is drawn after the base's step 6")
+    }
+
     func testLongCategoryNamesAreSlantedAndNamedInFull() {
         let names = (0..<6).map { "arm-\($0)-with-a-long-descriptive-name-\($0)" }
         let chart = SVGLineChart(summary: "s", x: ChartAxis(title: "arm", categories: names), y: ChartAxis(title: "win rate"),

@@ -194,7 +194,7 @@ total=$(( $(date +%s) - started ))
   echo
   echo "Command: \`launch/experiments/run.sh $command_line\` (from the repository root); $ranks MPI ranks on $(nproc) cores, finished $(date -u '+%Y-%m-%d %H:%M UTC')."
   echo
-  echo "Base: \`${model:-$preset}\` ($(sed -nE 's/.*"model_type": *"([^"]*)".*/\1/p' "$out/base/final/config.json")), MLE for $base_steps steps × 64 examples. Every arm starts from it and trains $arm_steps steps × $batch examples,"
+  echo "Base: \`${model:-$preset}\` ($(sed -nE 's/.*"model_type" *: *"([^"]*)".*/\1/p' "$out/base/final/config.json")), MLE for $base_steps steps × 64 examples. Every arm starts from it and trains $arm_steps steps × $batch examples,"
   echo "peak learning rate $lr; CPO: K = $candidates, β = $beta, λ (NLL weight) = $nll, MixN = an:1,bn:1,mn:1,tn:1; DPO: K = 2 with a MixN negative, same β and λ."
   echo "Win rate against the test references ($(wc -l < "$data/test.jsonl") prompts, greedy decoding), with its 95 % Wilson interval:"
   echo

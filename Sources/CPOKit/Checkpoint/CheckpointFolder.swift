@@ -170,6 +170,12 @@ public struct CheckpointFolder: Sendable, Equatable {
         return (nil, passedOver)
     }
 
+    /// The complete `checkpoint-STEP` folder with the highest step, by the manifest's sizes only (no
+    /// file is read through): for readers that only look at a run, such as a report.
+    public static func newestComplete(in runDirectory: URL) throws -> CheckpointFolder? {
+        try stepFolders(in: runDirectory).last(where: \.isComplete)
+    }
+
     /// Removes complete `checkpoint-STEP` folders beyond the newest `count`; never touches `final`,
     /// incomplete folders or other files. Returns the folders removed.
     @discardableResult

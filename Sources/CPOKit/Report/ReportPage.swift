@@ -90,12 +90,12 @@ public struct ReportPage {
                              heldOut: KeyPath<RunMetrics, [RunMetrics.Point]>, axis: ChartAxis,
                              trainingCaption: String, heldOutCaption: String, missing: String) -> String {
         let withMetrics = coloured.compactMap { entry in
-            entry.run.metrics.map { (name: entry.run.name, colour: entry.colour, metrics: $0) }
+            entry.run.metrics.map { (name: entry.run.name, colour: entry.colour, metrics: $0, offset: firstStepOffset(of: entry.run)) }
         }
         func series(_ points: KeyPath<RunMetrics, [RunMetrics.Point]>, suffix: String, mark: ChartSeries.Mark?) -> [ChartSeries] {
             withMetrics.filter { !$0.metrics[keyPath: points].isEmpty }.map { run in
                 ChartSeries(name: run.name + suffix, colour: run.colour,
-                            points: run.metrics[keyPath: points].map { ChartPoint(x: Double($0.step), y: $0.value) },
+                            points: run.metrics[keyPath: points].map { ChartPoint(x: Double($0.step + run.offset), y: $0.value) },
                             drawsLine: mark == nil, mark: mark)
             }
         }
@@ -107,6 +107,16 @@ public struct ReportPage {
             chart: lines.isEmpty && diamonds.isEmpty ? nil
                 : SVGLineChart(summary: "\(heading) against step", x: ChartAxis(title: "step"), y: axis, series: lines + diamonds),
             caption: caption.compactMap { $0 }.joined(separator: " "))
+    }
+
+    /// Steps drawn before a run's first: those of the run whose `final/` it started from, when that
+    /// run is in the report (and so on, for a chain of continuations), so continued arms are drawn
+    /// after their base rather than from step 0.
+    private func firstStepOffset(of run: RunRecord, seen: Set<String> = []) -> Int {
+        guard let start = run.startingModel,
+              let parent = runs.first(where: { URL(fileURLWithPath: $0.path).standardizedFileURL.appendingPathComponent(CheckpointFolder.finalName).path == start }),
+              !seen.contains(parent.path), let lastStep = parent.metrics?.loss.last?.step else { return 0 }
+        return lastStep + firstStepOffset(of: parent, seen: seen.union([run.path]))
     }
 
     private var winRateSection: String {

@@ -13,17 +13,22 @@ public struct RunRecord: Equatable, Sendable {
     public var metrics: RunMetrics?
     public var summary: EvaluationSummary?
     public var sweep: AlphaSweepSummary?
+    /// The `--model` folder the run's training started from, as its newest checkpoint records it
+    /// (absolute): a run that continues another's `final/` is drawn after that run's steps.
+    public var startingModel: String?
 
     public static let metricsFileName = "metrics.jsonl"
     public static let summaryFileName = "summary.json"
     public static let sweepFileName = "sweep.json"
 
-    public init(name: String, path: String, metrics: RunMetrics? = nil, summary: EvaluationSummary? = nil, sweep: AlphaSweepSummary? = nil) {
+    public init(name: String, path: String, metrics: RunMetrics? = nil, summary: EvaluationSummary? = nil, sweep: AlphaSweepSummary? = nil,
+                startingModel: String? = nil) {
         self.name = name
         self.path = path
         self.metrics = metrics
         self.summary = summary
         self.sweep = sweep
+        self.startingModel = startingModel
     }
 
     public static func load(_ path: String, label: String? = nil) throws -> RunRecord {
@@ -42,11 +47,19 @@ public struct RunRecord: Equatable, Sendable {
             name: label ?? url.lastPathComponent, path: path,
             metrics: try existing(metricsURL).map(RunMetrics.read),
             summary: try summaryURL(in: url, besideSweep: existing(sweepURL) != nil).map(EvaluationSummary.read),
-            sweep: try existing(sweepURL).map(AlphaSweepSummary.read))
+            sweep: try existing(sweepURL).map(AlphaSweepSummary.read),
+            startingModel: startingModel(of: url))
         guard record.metrics != nil || record.summary != nil || record.sweep != nil else {
             throw ReportError.nothingToReport(path: path)
         }
         return record
+    }
+
+    /// Nothing when the run has no checkpoint, or one written before checkpoints recorded it.
+    private static func startingModel(of run: URL) -> String? {
+        guard let checkpoint = try? CheckpointFolder.newestComplete(in: run), let state = try? checkpoint.readTrainerState(),
+              let identity = try? state.extra[RunIdentity.extraKey]?.decoded(as: RunIdentity.self) else { return nil }
+        return identity.options["model"]
     }
 
     private static func existing(_ url: URL) -> URL? {

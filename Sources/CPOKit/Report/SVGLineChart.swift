@@ -139,11 +139,22 @@ struct SVGLineChart {
             }
             if let mark = series.mark { parts.append(Self.mark(mark, x: x, y: y, colour: series.colour)) }
             if let label = point.label {
-                parts.append(SVGMarkup.element("text", ["class": "point-label", "x": x, "y": top - 9, "text-anchor": "middle"],
+                let (labelX, anchor) = labelPlacement(label, at: x)
+                parts.append(SVGMarkup.element("text", ["class": "point-label", "x": labelX, "y": top - 9, "text-anchor": anchor],
                                                content: label.htmlEscaped))
             }
         }
         return SVGMarkup.group("series", name: series.name, parts)
+    }
+
+    /// Centred over its point, unless that would run past the plot's edge: at the right end (α = 1)
+    /// it would be cut off, at the left (α = 0) it would cover the y axis's tick labels. Those end
+    /// or start at the point instead.
+    func labelPlacement(_ label: String, at x: Double) -> (x: Double, anchor: String) {
+        let half = Double(label.count) * Self.characterWidth / 2
+        if x + half > plotArea.right { return (x + 4, "end") }
+        if x - half < plotArea.left { return (x - 4, "start") }
+        return (x, "middle")
     }
 
     private static func mark(_ mark: ChartSeries.Mark, x: Double, y: Double, colour: String) -> String {
