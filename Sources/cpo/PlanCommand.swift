@@ -37,7 +37,7 @@ struct PlanCommand: ParsableCommand {
     }
 
     func run() throws {
-        let options = try job.resolvedOptions()
+        let (job, options) = try self.job.resolved(needsOut: false)
         var (model, _, data, task) = try job.loadJob(options: options, weights: false)
         if let vocabularySize, let preset = job.preset {
             model = try ModelRegistry.preset(preset, vocabularySize: Int(vocabularySize)).zeroModel()

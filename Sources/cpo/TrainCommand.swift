@@ -27,7 +27,7 @@ struct TrainCommand: ParsableCommand {
     var tokenizer: String?
     @Option(help: "Training data: JSONL (instruction/context/response or prompt/response) or plain text.") var data: String?
     @Option(help: "Train on a built-in task instead of --data: \(SyntheticTasks.names.joined(separator: ", ")).") var task: String?
-    @Option(help: "Examples generated for --task (2 to \(SyntheticTasks.mostExamples.formatted())).") var taskCount = 20000
+    @Option(help: "Examples generated for --task (2 to \(SyntheticTasks.mostExamples.formatted())) (default 20000).") var taskCount: Int?
     @Option(help: "Optimizer steps (default 1000).") var steps: Int?
     @Option(help: "Examples per optimizer step, across all ranks (default 16).") var batchSize: Int?
     @Option(help: "Longest training row in tokens (default 128).") var seqLen: Int?
@@ -69,8 +69,8 @@ struct TrainCommand: ParsableCommand {
     var recompute: String?
     @Option(help: "Steps in a row whose loss or gradient norm is not finite (none is applied) before the run stops with an error (default 3).")
     var maxBadSteps: Int?
-    @Option(help: "Signals that stop the run after the current step, with a checkpoint to --resume from and exit status 75: a list of TERM, INT, USR1, USR2, HUP, or none. A second signal ends it at once.")
-    var stopSignals = "TERM,INT,USR1"
+    @Option(help: "Signals that stop the run after the current step, with a checkpoint to --resume from and exit status 75: a list of TERM, INT, USR1, USR2, HUP, or none. A second signal ends it at once (default TERM,INT,USR1).")
+    var stopSignals: String?
     @Option(help: """
         ZeRO stage over the ranks: 0 (every rank holds all gradients and AdamW moments), 1 (each rank holds and updates its 1/R \
         shard of the moments, then the ranks all-gather the parameters) or 2 (also reduce-scatters the gradients after each \
@@ -81,7 +81,8 @@ struct TrainCommand: ParsableCommand {
     var zero: Int?
     @Option(help: "Most positions whose logits exist at once: the LM head runs over the scored positions in chunks of this many, and CPO's backward pass computes each chunk's logits again (default: as many as fit 64 MiB, 333 rows of GPT-2).")
     var logitChunkRows: Int?
-    @Option(help: "Hyper-parameters as a JSON object with the option names as keys.") var config: String?
+    @Option(help: "Options as a JSON object whose keys are the option names of train (\"batch-size\" or \"batch_size\"), model, data and out included; flags given on the command line win.")
+    var config: String?
     @Option(help: "Run folder (required): metrics.jsonl, checkpoint-STEP/, final/.") var out: String?
     @Flag(help: "Continue the run in --out from its newest intact checkpoint (after its last step too, to extend it with a larger --steps); the run's settings must match.")
     var resume = false
@@ -89,12 +90,65 @@ struct TrainCommand: ParsableCommand {
     var overwrite = false
     @OptionGroup var threadOptions: ThreadOptions
 
-    func validate() throws {
+    var examplesOfTask: Int { taskCount ?? 20000 }
+
+    /// `--config`'s keys that name the job rather than a hyper-parameter, spelt with `_`.
+    static let jobKeys: Set<String> = ["model", "preset", "tokenizer", "data", "task", "task_count", "ref", "out", "resume", "overwrite",
+                                       "stop_signals", "threads"]
+
+    /// This command with `--config`'s job keys filled in where the command line gave none, checked,
+    /// and the run's hyper-parameters: flags over the file over the defaults. `needsOut`: train
+    /// writes a run folder, a plan does not.
+    func resolved(needsOut: Bool = true) throws -> (job: TrainCommand, options: TrainingOptions) {
+        var job = self
+        var options = TrainingOptions()
+        if let config {
+            let file = try TrainingOptions.load(configFile: URL(fileURLWithPath: config), jobKeys: Self.jobKeys)
+            options = file.options
+            try job.fill(from: file.job, file: config)
+        }
+        try job.checkJob(needsOut: needsOut)
+        return (job, try job.applyingFlags(to: options))
+    }
+
+    /// Sets each option the command line left out from the file's value for it.
+    private mutating func fill(from keys: [String: JSONValue], file: String) throws {
+        func text(_ key: String) throws -> String? {
+            guard let value = keys[key] else { return nil }
+            guard case let .string(text) = value else { throw ConfigFileError(file: file, reason: "key '\(key)' must be a string") }
+            return text
+        }
+        func number(_ key: String) throws -> Int? {
+            guard let value = keys[key] else { return nil }
+            guard case let .integer(number) = value else { throw ConfigFileError(file: file, reason: "key '\(key)' must be a whole number") }
+            return number
+        }
+        func flag(_ key: String) throws -> Bool {
+            guard let value = keys[key] else { return false }
+            guard case let .bool(flag) = value else { throw ConfigFileError(file: file, reason: "key '\(key)' must be true or false") }
+            return flag
+        }
+        model = try model ?? text("model")
+        preset = try preset ?? text("preset")
+        tokenizer = try tokenizer ?? text("tokenizer")
+        data = try data ?? text("data")
+        task = try task ?? text("task")
+        taskCount = try taskCount ?? number("task_count")
+        ref = try ref ?? text("ref")
+        out = try out ?? text("out")
+        stopSignals = try stopSignals ?? text("stop_signals")
+        threadOptions.threads = try threadOptions.threads ?? number("threads")
+        resume = try resume || flag("resume")
+        overwrite = try overwrite || flag("overwrite")
+    }
+
+    private func checkJob(needsOut: Bool) throws {
         if (model == nil) == (preset == nil) { throw ValidationError("give exactly one of --model DIR and --preset NAME") }
         if (data == nil) == (task == nil) { throw ValidationError("give exactly one of --data FILE and --task NAME") }
-        if !(2...SyntheticTasks.mostExamples).contains(taskCount) {
-            throw ValidationError("--task-count must be in 2...\(SyntheticTasks.mostExamples), got \(taskCount): the examples are made in memory")
+        if !(2...SyntheticTasks.mostExamples).contains(examplesOfTask) {
+            throw ValidationError("--task-count must be in 2...\(SyntheticTasks.mostExamples), got \(examplesOfTask): the examples are made in memory")
         }
+        if needsOut && out == nil { throw ValidationError("Missing expected argument '--out <out>'") }
         if let out { try OutputFolder.check(URL(fileURLWithPath: out)) }
         if resume && overwrite { throw ValidationError("give at most one of --resume (continue the run in --out) and --overwrite (replace it)") }
     }
@@ -105,14 +159,14 @@ struct TrainCommand: ParsableCommand {
         // a report can tell which run another one continues.
         func absolute(_ path: String?) -> String? { path.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
         let given: [(String, String?)] = [("model", absolute(model)), ("preset", preset), ("task", task),
-                                          ("task-count", task.map { _ in String(taskCount) }), ("data", absolute(data)),
+                                          ("task-count", task.map { _ in String(examplesOfTask) }), ("data", absolute(data)),
                                           ("tokenizer", tokenizer == "byte" ? tokenizer : absolute(tokenizer)), ("ref", absolute(ref))]
         return RunIdentity(options: Dictionary(uniqueKeysWithValues: given.compactMap { name, value in value.map { (name, $0) } }),
                            dataChecksum: try data.map { try RunIdentity.checksum(ofData: URL(fileURLWithPath: $0)) })
     }
 
-    func resolvedOptions() throws -> TrainingOptions {
-        var options = try config.map { try TrainingOptions.load(configFile: URL(fileURLWithPath: $0)) } ?? TrainingOptions()
+    private func applyingFlags(to options: TrainingOptions) throws -> TrainingOptions {
+        var options = options
         if let objective { options.objective = objective }
         if let steps { options.steps = steps }
         if let batchSize { options.batchSize = batchSize }
@@ -184,11 +238,10 @@ struct TrainCommand: ParsableCommand {
     }
 
     func run() throws {
-        // Optional to the parser only, so that `cpo plan` takes these options without a run folder.
-        guard let out else { throw ValidationError("Missing expected argument '--out <out>'") }
-        StopSignals.install(try StopSignals.parse(stopSignals))
+        let (job, options) = try resolved()
+        StopSignals.install(try StopSignals.parse(job.stopSignals ?? "TERM,INT,USR1"))
         var stopped = false
-        try WorldJob.run { stopped = try train(out: out, communicator: $0) }
+        try WorldJob.run { stopped = try job.train(out: job.out!, options: options, communicator: $0) }
         if stopped { throw ExitCode(StopSignals.exitCode) }
     }
 
@@ -211,7 +264,7 @@ struct TrainCommand: ParsableCommand {
         }
         let trainingSet: TrainingSet
         if let builtInTask {
-            trainingSet = .synthetic(builtInTask, count: taskCount, seed: options.seed, tokenizer: tokenizer)
+            trainingSet = .synthetic(builtInTask, count: examplesOfTask, seed: options.seed, tokenizer: tokenizer)
         } else {
             trainingSet = try TrainingSet.load(URL(fileURLWithPath: data!), tokenizer: tokenizer, seqLen: options.seqLen)
         }
@@ -219,9 +272,8 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// Returns whether a stop signal ended the run early.
-    private func train(out: String, communicator: any Communicator) throws -> Bool {
+    private func train(out: String, options: TrainingOptions, communicator: any Communicator) throws -> Bool {
         try threadOptions.apply()
-        let options = try resolvedOptions()
         let (model, tokenizer, trainingSet, builtInTask) = try loadJob(options: options)
         // Without --ref the trainer copies the starting weights as π_ref. Loaded inside the trainer's
         // call, so nothing here keeps the private copy once the trainer has copied it to shared memory.

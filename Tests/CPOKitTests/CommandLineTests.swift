@@ -69,6 +69,25 @@ final class CommandLineTests: XCTestCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: path("run/metrics.jsonl")), "no step ran")
     }
 
+    /// Issue 14: `--config` takes every option of train, the job's too, and names an unknown key
+    /// before any other problem; flags on the command line win.
+    func testConfigFileGivesTheWholeJob() throws {
+        let config = URL(fileURLWithPath: path("run.json"))
+        let job = #"{"preset": "tiny", "task": "sort", "task-count": 8, "steps": 3, "batch_size": 2, "valid-fraction": 0, "out": "\#(path("run"))"}"#
+        try Data(job.utf8).write(to: config)
+        let result = try cpo(["train", "--config", config.path, "--steps", "2"])
+        XCTAssertEqual(result.status, 0, result.output)
+        XCTAssertTrue(result.output.contains("2 steps of 2"), result.output)
+        XCTAssertTrue(FileManager.default.fileExists(atPath: path("run/final/config.json")))
+        try Data(#"{"preset": "tiny", "tsk": "sort"}"#.utf8).write(to: config)
+        let misspelt = try cpo(["train", "--config", config.path])
+        XCTAssertNotEqual(misspelt.status, 0)
+        XCTAssertTrue(misspelt.output.contains("\(config.path): unknown key 'tsk'"), misspelt.output)
+        try Data(#"{"preset": 3, "task": "sort", "out": "x"}"#.utf8).write(to: config)
+        let wrongType = try cpo(["train", "--config", config.path])
+        XCTAssertTrue(wrongType.output.contains("key 'preset' must be a string"), wrongType.output)
+    }
+
     func testUnknownPresetListsTheAllowedOnes() throws {
         let (status, output) = try cpo(["train", "--preset", "huge", "--task", "sort", "--out", path("run")])
         XCTAssertNotEqual(status, 0)

@@ -202,7 +202,7 @@ final class TrainerTests: XCTestCase {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let good = folder.appendingPathComponent("good.json")
         try Data(#"{"batch-size": 8, "learning_rate": 0.01, "seed": 5}"#.utf8).write(to: good)
-        let options = try TrainingOptions.load(configFile: good)
+        let options = try TrainingOptions.load(configFile: good).options
         XCTAssertEqual(options.batchSize, 8)
         XCTAssertEqual(options.learningRate, 0.01)
         XCTAssertEqual(options.seed, 5)

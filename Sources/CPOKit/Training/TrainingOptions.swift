@@ -105,9 +105,18 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         case logitChunkRows = "logit_chunk_rows"
     }
 
-    /// Reads a `--config` file: a JSON object whose keys are option names; unknown keys are an error
-    /// (a misspelt key would otherwise be silently ignored).
-    public static func load(configFile url: URL) throws -> TrainingOptions {
+    /// A `--config` file read: the hyper-parameters it gives over the defaults, and the values of the
+    /// keys that name the job (model, data, run folder…), for the command line to use.
+    public struct ConfigFile {
+        public var options: TrainingOptions
+        /// The file's job keys, spelt with `_`.
+        public var job: [String: JSONValue]
+    }
+
+    /// Reads a `--config` file: a JSON object whose keys are option names, hyper-parameters or one of
+    /// `jobKeys`; an unknown key is an error before any value is looked at (a misspelt key would
+    /// otherwise be silently ignored, and another problem reported first).
+    public static func load(configFile url: URL, jobKeys: Set<String> = []) throws -> ConfigFile {
         let file = url.path
         let data: Data
         do { data = try Data(contentsOf: url) } catch {
@@ -118,10 +127,15 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         }
         let known = Set(CodingKeys.allCases.map(\.rawValue))
         var normalized: [String: Any] = [:]
-        for (key, value) in object {
+        var job: [String: JSONValue] = [:]
+        for (key, value) in object.sorted(by: { $0.key < $1.key }) {
             let name = key.replacingOccurrences(of: "-", with: "_")
+            if jobKeys.contains(name) {
+                job[name] = try JSONDecoder().decode(JSONValue.self, from: JSONSerialization.data(withJSONObject: value, options: .fragmentsAllowed))
+                continue
+            }
             guard known.contains(name) else {
-                throw ConfigFileError(file: file, reason: "unknown key '\(key)'; known keys: \(known.sorted().joined(separator: ", "))")
+                throw ConfigFileError(file: file, reason: "unknown key '\(key)'; known keys: \(known.union(jobKeys).sorted().joined(separator: ", "))")
             }
             normalized[name] = value
         }
@@ -134,13 +148,14 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
         // where an integer is due as invalid JSON, without a key.
         for (key, value) in object.sorted(by: { $0.key < $1.key }) {
             let name = key.replacingOccurrences(of: "-", with: "_")
+            guard !jobKeys.contains(name) else { continue }
             do { _ = try decode([name: value]) } catch let error as DecodingError {
                 let shown = (try? JSONSerialization.data(withJSONObject: [value], options: [.fragmentsAllowed]))
                     .map { String(decoding: $0.dropFirst().dropLast(), as: UTF8.self) } ?? "\(value)"
                 throw ConfigFileError(file: file, reason: "key '\(key)' must be \(Self.expectation(error)), is \(shown)")
             }
         }
-        return try decode(normalized)
+        return ConfigFile(options: try decode(normalized), job: job)
     }
 
     /// What the value that `error` refused must be.
@@ -233,5 +248,6 @@ public struct TrainingOptions: Codable, Equatable, Sendable {
 public struct ConfigFileError: Error, CustomStringConvertible {
     public let file: String
     public let reason: String
+    public init(file: String, reason: String) { self.file = file; self.reason = reason }
     public var description: String { "\(file): \(reason)" }
 }
