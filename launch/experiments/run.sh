@@ -130,7 +130,7 @@ echo "data: $(wc -l < "$data/train.jsonl") training, $(wc -l < "$data/valid.json
 start=(--preset "$preset")
 [ -z "$model" ] || start=(--model "$model")
 stage base "$out/base/final" local_run train "${start[@]}" --data "$data/train.jsonl" --steps "$base_steps" --batch-size 64 \
-  --learning-rate 3e-3 --warmup-steps 50 --eval-every $((base_steps / 3)) --seed "$seed" --out "$out/base" --resume
+  --learning-rate 3e-3 --warmup-steps $(( base_steps / 10 < 50 ? base_steps / 10 : 50 )) --eval-every $((base_steps / 3)) --seed "$seed" --out "$out/base" --resume
 
 evaluate() { # RUN SPLIT: judges RUN/final on the split into RUN/eval (test) or RUN/eval-valid
   local folder=$1/eval
@@ -159,7 +159,7 @@ evaluate "$out/base" test
 for arm in "${arm_list[@]}"; do
   # shellcheck disable=SC2046 # the arm's options are words
   stage "$arm" "$out/$arm/final" local_run train --model "$out/base/final" --data "$data/train.jsonl" --steps "$arm_steps" \
-    --batch-size "$batch" --learning-rate "$lr" --warmup-steps 10 --seed "$seed" --eval-every "$arm_steps" \
+    --batch-size "$batch" --learning-rate "$lr" --warmup-steps $(( arm_steps / 10 < 10 ? arm_steps / 10 : 10 )) --seed "$seed" --eval-every "$arm_steps" \
     $(arm_arguments "$arm") --out "$out/$arm" --resume
   evaluate "$out/$arm" test
   [[ $arm == cpo-* ]] && evaluate "$out/$arm" valid
