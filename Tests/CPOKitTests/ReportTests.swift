@@ -290,6 +290,13 @@ final class ReportTests: XCTestCase {
         let sweepRun = try RunRecord.load(folder.appendingPathComponent("nested").path)
         XCTAssertNil(sweepRun.summary, "per-α summaries beside a sweep are not an arm")
         XCTAssertEqual(sweepRun.sweep?.bestAlpha, 0.5)
+        // Issue 14: a sweep folder as `cpo sweep-alpha` leaves it is the ensemble at its best α in the arms table.
+        try write(sweep, "swept/sweep.json")
+        try write(text, "swept/\(AlphaSweep.folderName(alpha: 0.5))/summary.json")
+        try write(text, "swept/\(AlphaSweep.folderName(alpha: 0))/summary.json")
+        let swept = try RunRecord.load(folder.appendingPathComponent("swept").path)
+        XCTAssertNotNil(swept.summary)
+        XCTAssertEqual(swept.name, "swept (best α = 0.5, on the sweep's data)")
         let file = try RunRecord.load(folder.appendingPathComponent("nested/judged-by-x/summary.json").path, label: nil)
         XCTAssertEqual(file.name, "judged-by-x")
         try FileManager.default.createDirectory(at: folder.appendingPathComponent("empty"), withIntermediateDirectories: true)

@@ -5,7 +5,8 @@ import Foundation
 /// A folder contributes `metrics.jsonl` and `sweep.json` when they are in it, and its evaluation
 /// summary: the first of `summary.json` and `eval/summary.json` that exists, otherwise the only
 /// `*/summary.json` one level down (several are an error, except beside a `sweep.json`, whose
-/// per-α evaluations they are). A file is read as an evaluation summary. The run is named after
+/// per-α evaluations they are; a sweep folder with no summary of its own is then the ensemble at
+/// the best α, on the sweep's data). A file is read as an evaluation summary. The run is named after
 /// the folder (for a file, the folder holding it) unless given a label.
 public struct RunRecord: Equatable, Sendable {
     public var name: String
@@ -43,12 +44,18 @@ public struct RunRecord: Equatable, Sendable {
         }
         let metricsURL = url.appendingPathComponent(metricsFileName)
         let sweepURL = url.appendingPathComponent(sweepFileName)
-        let record = RunRecord(
-            name: label ?? url.lastPathComponent, path: path,
-            metrics: try existing(metricsURL).map(RunMetrics.read),
-            summary: try summaryURL(in: url, besideSweep: existing(sweepURL) != nil).map(EvaluationSummary.read),
-            sweep: try existing(sweepURL).map(AlphaSweepSummary.read),
-            startingModel: startingModel(of: url))
+        let sweep = try existing(sweepURL).map(AlphaSweepSummary.read)
+        var name = label ?? url.lastPathComponent
+        var summary = try summaryURL(in: url, besideSweep: sweep != nil).map(EvaluationSummary.read)
+        // A sweep folder evaluated on no other data is the ensemble at its best α, as judged on the
+        // sweep's own (validation) prompts; the name says so, since the other arms may be on test.
+        if summary == nil, let sweep,
+           let best = existing(url.appendingPathComponent(AlphaSweep.folderName(alpha: sweep.bestAlpha)).appendingPathComponent(summaryFileName)) {
+            summary = try EvaluationSummary.read(best)
+            name += " (best α = \(String(format: "%g", sweep.bestAlpha)), on the sweep's data)"
+        }
+        let record = RunRecord(name: name, path: path, metrics: try existing(metricsURL).map(RunMetrics.read), summary: summary,
+                               sweep: sweep, startingModel: startingModel(of: url))
         guard record.metrics != nil || record.summary != nil || record.sweep != nil else {
             throw ReportError.nothingToReport(path: path)
         }
