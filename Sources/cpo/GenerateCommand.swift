@@ -43,7 +43,7 @@ struct GenerateCommand: ParsableCommand {
             prompts = [(prompt, tokenizer.encodePrompt(prompt))]
         } else {
             prompts = try InstructionFile.load(URL(fileURLWithPath: input!), tokenizer: tokenizer).map { example in
-                (example.text.map { PromptTemplate.render(instruction: $0.instruction, context: $0.context) } ?? tokenizer.decode(example.promptIDs),
+                (example.text?.prompt ?? tokenizer.decode(example.promptIDs),
                  example.promptIDs)
             }
         }

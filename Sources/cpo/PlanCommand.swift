@@ -38,9 +38,9 @@ struct PlanCommand: ParsableCommand {
 
     func run() throws {
         let (job, options) = try self.job.resolved(needsOut: false)
-        var (model, _, data, task) = try job.loadJob(options: options, weights: false)
+        var (model, _, data, _, task) = try job.loadJob(options: options, weights: false)
         if let vocabularySize, let preset = job.preset {
-            model = try ModelRegistry.preset(preset, vocabularySize: Int(vocabularySize)).zeroModel()
+            model = try ModelRegistry.preset(preset, vocabularySize: Int(vocabularySize), maxPositions: job.nPositions).zeroModel()
         }
         if options.logitChunkRows > 0 { model.logitChunkRows = options.logitChunkRows }
         let perNode = ranksPerNode ?? ranks

@@ -8,7 +8,8 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train a model: MLE, CPO, or the DPO and PSS baselines.",
         discussion: """
             Start from --model DIR (a checkpoint) or --preset NAME (random weights). Data is --data FILE \
-            (.jsonl: instruction pairs; other files: plain text) or a built-in --task. Every \
+            (JSONL, a JSON array of records, or plain text, told apart by the content; --data-format \
+            overrides) or a built-in --task. Every \
             hyper-parameter can also come from --config FILE.json, whose keys are the option names \
             (e.g. "batch-size" or "batch_size"); flags given on the command line win.
 
@@ -16,16 +17,21 @@ struct TrainCommand: ParsableCommand {
             reference model (--ref, default: the starting weights): r_k = β (log π(y_k|x) − log π_ref(y_k|x)), \
             loss −r_1 + logsumexp r (or Plackett–Luce with --rank-negatives). Negatives: an \
             (sampled), bn (other examples' responses), mn (meanfield token swaps), tn (truncations), \
-            file (the data's "negatives"), or a mix such as an:2,bn:1,tn:1. --objective dpo is K = 2 \
+            file (the data's "negatives" or "rejected"), or a mix such as an:2,bn:1,tn:1. --objective dpo is K = 2 \
             with one negative; --objective pss is parallel scheduled sampling.
             """)
 
     @Option(help: "Objective: mle, cpo, dpo or pss (default mle).") var objective: String?
     @Option(help: "Start from this model folder (config.json, model.safetensors, tokenizer).") var model: String?
     @Option(help: "Start from random weights of a preset: \(ModelRegistry.presetNames.joined(separator: ", ")).") var preset: String?
+    @Option(help: "With --preset: its context length in positions, n_positions (default: the preset's, e.g. 128 for tiny, 1024 for gpt2-124m).")
+    var nPositions: Int?
     @Option(help: "Tokenizer: 'byte', or a folder with tokenizer.json (and tokenizer_config.json) or vocab.json + merges.txt (default: the model's; byte with --preset).")
     var tokenizer: String?
-    @Option(help: "Training data: JSONL (instruction/context/response or prompt/response) or plain text.") var data: String?
+    @Option(help: "Training data: records (instruction/context/response, instruction/input/output, prompt/response, prompt/chosen/rejected or messages) as JSONL or a JSON array, or plain text.")
+    var data: String?
+    @Option(help: "How --data is read: auto (by its content: '{' opens JSONL, '[{' a JSON array of records, anything else is plain text), jsonl, json or text (default auto).")
+    var dataFormat: String?
     @Option(help: "Train on a built-in task instead of --data: \(SyntheticTasks.names.joined(separator: ", ")).") var task: String?
     @Option(help: "Examples generated for --task (2 to \(SyntheticTasks.mostExamples.formatted())) (default 20000).") var taskCount: Int?
     @Option(help: "Optimizer steps (default 1000).") var steps: Int?
@@ -93,8 +99,8 @@ struct TrainCommand: ParsableCommand {
     var examplesOfTask: Int { taskCount ?? 20000 }
 
     /// `--config`'s keys that name the job rather than a hyper-parameter, spelt with `_`.
-    static let jobKeys: Set<String> = ["model", "preset", "tokenizer", "data", "task", "task_count", "ref", "out", "resume", "overwrite",
-                                       "stop_signals", "threads"]
+    static let jobKeys: Set<String> = ["model", "preset", "n_positions", "tokenizer", "data", "data_format", "task", "task_count", "ref", "out",
+                                       "resume", "overwrite", "stop_signals", "threads"]
 
     /// This command with `--config`'s job keys filled in where the command line gave none, checked,
     /// and the run's hyper-parameters: flags over the file over the defaults. `needsOut`: train
@@ -130,8 +136,10 @@ struct TrainCommand: ParsableCommand {
         }
         model = try model ?? text("model")
         preset = try preset ?? text("preset")
+        nPositions = try nPositions ?? number("n_positions")
         tokenizer = try tokenizer ?? text("tokenizer")
         data = try data ?? text("data")
+        dataFormat = try dataFormat ?? text("data_format")
         task = try task ?? text("task")
         taskCount = try taskCount ?? number("task_count")
         ref = try ref ?? text("ref")
@@ -145,6 +153,14 @@ struct TrainCommand: ParsableCommand {
     private func checkJob(needsOut: Bool) throws {
         if (model == nil) == (preset == nil) { throw ValidationError("give exactly one of --model DIR and --preset NAME") }
         if (data == nil) == (task == nil) { throw ValidationError("give exactly one of --data FILE and --task NAME") }
+        if dataFormat != nil && data == nil { throw ValidationError("--data-format says how --data is read; --task has no file") }
+        _ = try givenDataFormat()
+        if let nPositions {
+            guard preset != nil else {
+                throw ValidationError("--n-positions sets a preset's context; a --model folder has its own (n_positions or max_position_embeddings in its config.json)")
+            }
+            guard nPositions >= 2 else { throw ValidationError("--n-positions must be a whole number ≥ 2 (the positions of the model's context), got \(nPositions)") }
+        }
         if !(2...SyntheticTasks.mostExamples).contains(examplesOfTask) {
             throw ValidationError("--task-count must be in 2...\(SyntheticTasks.mostExamples), got \(examplesOfTask): the examples are made in memory")
         }
@@ -153,14 +169,24 @@ struct TrainCommand: ParsableCommand {
         if resume && overwrite { throw ValidationError("give at most one of --resume (continue the run in --out) and --overwrite (replace it)") }
     }
 
+    /// `--data-format` as the reader takes it: nil for auto.
+    func givenDataFormat() throws -> DataFormat? {
+        guard let dataFormat, dataFormat != "auto" else { return nil }
+        guard let format = DataFormat(rawValue: dataFormat) else {
+            throw ValidationError("--data-format must be one of auto, \(DataFormat.allCases.map(\.rawValue).joined(separator: ", ")), got '\(dataFormat)'")
+        }
+        return format
+    }
+
     /// What the command line says the run trains, saved with its checkpoints for `--resume` to compare.
     func runIdentity() throws -> RunIdentity {
         // Folders as absolute paths: the same run resumed from another directory is the same run, and
         // a report can tell which run another one continues.
         func absolute(_ path: String?) -> String? { path.map { URL(fileURLWithPath: $0).standardizedFileURL.path } }
-        let given: [(String, String?)] = [("model", absolute(model)), ("preset", preset), ("task", task),
+        let given: [(String, String?)] = [("model", absolute(model)), ("preset", preset), ("n-positions", nPositions.map(String.init)), ("task", task),
                                           ("task-count", task.map { _ in String(examplesOfTask) }), ("data", absolute(data)),
-                                          ("tokenizer", tokenizer == "byte" ? tokenizer : absolute(tokenizer)), ("ref", absolute(ref))]
+                                          ("data-format", dataFormat), ("tokenizer", tokenizer == "byte" ? tokenizer : absolute(tokenizer)),
+                                          ("ref", absolute(ref))]
         return RunIdentity(options: Dictionary(uniqueKeysWithValues: given.compactMap { name, value in value.map { (name, $0) } }),
                            dataChecksum: try data.map { try RunIdentity.checksum(ofData: URL(fileURLWithPath: $0)) })
     }
@@ -246,35 +272,33 @@ struct TrainCommand: ParsableCommand {
     }
 
     /// The job's starting model (with its weights, or only its shape for a plan), tokenizer, data
-    /// and built-in task.
+    /// (and how its file was read) and built-in task.
     func loadJob(options: TrainingOptions, weights: Bool = true) throws
-        -> (model: any LanguageModel, tokenizer: any Tokenizer, data: TrainingSet, task: (any SyntheticTask)?) {
+        -> (model: any LanguageModel, tokenizer: any Tokenizer, data: TrainingSet, dataFile: DataFile?, task: (any SyntheticTask)?) {
         let explicitTokenizer = try tokenizer.map { try TokenizerFolder.resolve($0) }
         let model: any LanguageModel, tokenizer: any Tokenizer
         if let folder = self.model {
             (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: folder), tokenizer: explicitTokenizer, weights: weights)
         } else {
             tokenizer = explicitTokenizer ?? ByteTokenizer()
-            let config = try ModelRegistry.preset(preset!, vocabularySize: tokenizer.vocabularySize)
+            let config = try ModelRegistry.preset(preset!, vocabularySize: tokenizer.vocabularySize, maxPositions: nPositions)
             model = weights ? try config.randomModel(seed: options.seed) : config.zeroModel()
         }
         let builtInTask = try task.map { try SyntheticTasks.named($0) }
         if builtInTask != nil, let reason = tokenizer.textUnavailable {
             throw DataError.invalidSetting(name: "task", reason: "built-in tasks are text, but \(reason); give --tokenizer")
         }
-        let trainingSet: TrainingSet
         if let builtInTask {
-            trainingSet = .synthetic(builtInTask, count: examplesOfTask, seed: options.seed, tokenizer: tokenizer)
-        } else {
-            trainingSet = try TrainingSet.load(URL(fileURLWithPath: data!), tokenizer: tokenizer, seqLen: options.seqLen)
+            return (model, tokenizer, .synthetic(builtInTask, count: examplesOfTask, seed: options.seed, tokenizer: tokenizer), nil, builtInTask)
         }
-        return (model, tokenizer, trainingSet, builtInTask)
+        let dataFile = try DataFile(URL(fileURLWithPath: data!), format: givenDataFormat(), tokenizer: tokenizer, seqLen: options.seqLen)
+        return (model, tokenizer, dataFile.set, dataFile, nil)
     }
 
     /// Returns whether a stop signal ended the run early.
     private func train(out: String, options: TrainingOptions, communicator: any Communicator) throws -> Bool {
         try threadOptions.apply()
-        let (model, tokenizer, trainingSet, builtInTask) = try loadJob(options: options)
+        let (model, tokenizer, trainingSet, dataFile, builtInTask) = try loadJob(options: options)
         // Without --ref the trainer copies the starting weights as π_ref. Loaded inside the trainer's
         // call, so nothing here keeps the private copy once the trainer has copied it to shared memory.
         func reference() throws -> (any LanguageModel)? {
@@ -288,6 +312,11 @@ struct TrainCommand: ParsableCommand {
         let progress = ProgressLine()
         let parameterCount = model.layout.specs.reduce(0) { $0 + $1.count }
         if communicator.rank == 0 {
+            let tokenizerLabel = TokenizerLabel.text(tokenizer, given: self.tokenizer, modelFolder: self.model)
+            for line in DataStartupNote.lines(file: dataFile.map { (data!, $0) }, task: task, set: trainingSet, seqLen: options.seqLen, tokenizer: tokenizerLabel,
+                                              contextPositions: model.config.maxPositions, isPreset: preset != nil) {
+                progress.note(line)
+            }
             progress.note("model: \(parameterCount.formatted()) parameters; data: \(trainingSet.count) examples; \(options.steps) steps of \(options.batchSize)")
             let schedule = String(format: "learning rate: %d warm-up steps%@ to %.3g, then cosine to %.3g at step %d", options.effectiveWarmupSteps,
                                   options.warmupSteps == nil ? " (a tenth of --steps, at most 50)" : "", options.learningRate,

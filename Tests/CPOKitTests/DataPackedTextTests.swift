@@ -53,11 +53,13 @@ final class DataPackedTextTests: XCTestCase {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("packed-\(UUID()).txt")
         defer { try? FileManager.default.removeItem(at: url) }
         try Data("one story\n<|endoftext|>\nanother story\n".utf8).write(to: url)
-        let text = try PackedText(contentsOf: url, tokenizer: tokenizer, windowLength: 4)
+        let file = try DataFile(url, format: .text, tokenizer: tokenizer, seqLen: 4)
+        guard case let .text(text) = file.set else { return XCTFail("not read as text: \(file.set)") }
         XCTAssertEqual(text.file, url.path)
         XCTAssertEqual(text.tokens.count, 9 + 1 + 13 + 1)
+        XCTAssertEqual(text.windowLength, 4)
         let missing = url.appendingPathExtension("missing")
-        XCTAssertThrowsError(try PackedText(contentsOf: missing, tokenizer: tokenizer, windowLength: 4)) { error in
+        XCTAssertThrowsError(try DataFile(missing, format: .text, tokenizer: tokenizer, seqLen: 4)) { error in
             guard case let .unreadable(file, _) = error as? DataError else { return XCTFail("unexpected error \(error)") }
             XCTAssertEqual(file, missing.path)
         }

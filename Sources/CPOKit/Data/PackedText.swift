@@ -21,16 +21,6 @@ public struct PackedText: Sendable {
 
     public var windowCount: Int { (tokens.count - 1) / windowLength }
 
-    public init(contentsOf url: URL, tokenizer: some Tokenizer, windowLength: Int) throws {
-        let text: String
-        do {
-            text = try String(contentsOf: url, encoding: .utf8)
-        } catch {
-            throw DataError.unreadable(file: url.path, reason: error.localizedDescription)
-        }
-        try self.init(text: text, file: url.path, tokenizer: tokenizer, windowLength: windowLength)
-    }
-
     /// `file` is only used to name the source in errors.
     public init(text: String, file: String, tokenizer: some Tokenizer, windowLength: Int) throws {
         guard windowLength >= 1 else {

@@ -18,7 +18,7 @@ public struct EvaluationExample: Sendable {
         self.file = file
         line = example.line
         text = example.text
-        prompt = example.text.map { PromptTemplate.render(instruction: $0.instruction, context: $0.context) } ?? tokenizer.decode(example.promptIDs)
+        prompt = example.text?.prompt ?? tokenizer.decode(example.promptIDs)
         promptIDs = example.promptIDs
         reference = example.text?.response ?? tokenizer.decode(example.responseIDs)
         referenceIDs = example.responseIDs

@@ -20,6 +20,8 @@ public protocol ModelConfig: Sendable, Equatable {
     var vocabularySize: Int { get }
     /// Most positions a sequence may have.
     var maxPositions: Int { get }
+    /// The config.json field of `maxPositions` (`n_positions`, `max_position_embeddings`).
+    static var positionsField: String { get }
     /// Width of the final hidden states (what ranking pools).
     var hiddenSize: Int { get }
     var layers: Int { get }

@@ -33,11 +33,13 @@ public enum ModelRegistry {
         return try family.init(configJSON: data, file: file)
     }
 
-    /// A preset of whichever family has it; without `vocabularySize`, the preset's own tokenizer's.
-    public static func preset(_ name: String, vocabularySize: Int? = nil) throws -> any ModelConfig {
+    /// A preset of whichever family has it; without `vocabularySize`, the preset's own tokenizer's;
+    /// without `maxPositions`, the preset's own context.
+    public static func preset(_ name: String, vocabularySize: Int? = nil, maxPositions: Int? = nil) throws -> any ModelConfig {
         guard let family = families.first(where: { $0.presetNames.contains(name) }) else {
             throw ModelError.unknownPreset(name: name, allowed: presetNames)
         }
-        return try family.preset(name, vocabularySize: vocabularySize ?? family.presetVocabularySize(name))
+        let config = try family.preset(name, vocabularySize: vocabularySize ?? family.presetVocabularySize(name))
+        return try maxPositions.map { try config.withMaxPositions($0) } ?? config
     }
 }

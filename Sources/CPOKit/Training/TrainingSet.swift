@@ -6,16 +6,6 @@ public enum TrainingSet: Sendable {
     case instructions([InstructionExample])
     case text(PackedText)
 
-    /// Reads `--data`: `.jsonl` files are instruction data, anything else plain text packed into
-    /// windows of `seqLen` tokens.
-    public static func load(_ url: URL, tokenizer: some Tokenizer, seqLen: Int) throws -> TrainingSet {
-        if url.pathExtension.lowercased() == "jsonl" {
-            return .instructions(try InstructionFile.load(url, tokenizer: tokenizer))
-        }
-        if let reason = tokenizer.textUnavailable { throw DataError.unreadable(file: url.path, reason: "plain text needs a tokenizer, but \(reason)") }
-        return .text(try PackedText(contentsOf: url, tokenizer: tokenizer, windowLength: seqLen))
-    }
-
     /// `count` examples of a built-in task, rendered with the prompt template: the default data.
     public static func synthetic(_ task: some SyntheticTask, count: Int, seed: UInt64, tokenizer: some Tokenizer) -> TrainingSet {
         .instructions((0..<count).map { index in
@@ -30,6 +20,18 @@ public enum TrainingSet: Sendable {
         case let .instructions(examples): return examples.count
         case let .text(packed): return packed.windowCount
         }
+    }
+
+    /// The instruction rows `seqLen` cuts; nil for packed text, which is never cut.
+    public func cutRows(seqLen: Int) -> CutRows? {
+        if case let .instructions(examples) = self { return CutRows(examples, seqLen: seqLen) }
+        return nil
+    }
+
+    /// Instruction rows that carry negatives of their own (`negatives`, `rejected`).
+    public var rowsWithNegatives: Int {
+        if case let .instructions(examples) = self { return examples.count { !$0.negativeIDs.isEmpty } }
+        return 0
     }
 
     /// Rows for the given example indices; instruction rows are padded only to the longest row

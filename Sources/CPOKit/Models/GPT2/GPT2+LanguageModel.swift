@@ -21,6 +21,7 @@ extension GPT2: LanguageModel {
 
 extension GPT2Config: ModelConfig {
     public static let modelTypes = ["gpt2"]
+    public static var positionsField: String { GPT2.positionsField }
 
     public static func presetVocabularySize(_ name: String) -> Int { name.hasPrefix("gpt2-") ? 50257 : ByteTokenizer().vocabularySize }
 

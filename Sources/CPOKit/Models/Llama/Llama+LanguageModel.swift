@@ -18,6 +18,7 @@ extension Llama: LanguageModel {
 }
 
 extension LlamaConfig: ModelConfig {
+    public static var positionsField: String { Llama.positionsField }
     public var endOfText: Int32? { endOfTextIDs.first.map { Int32($0) } }
 
     public func randomModel(seed: UInt64) throws -> any LanguageModel { Llama(config: self, seed: seed) }
