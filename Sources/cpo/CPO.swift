@@ -1,5 +1,6 @@
 import ArgumentParser
 import CPOKit
+import Foundation
 
 @main
 struct CPO: ParsableCommand {
@@ -14,6 +15,8 @@ struct CPO: ParsableCommand {
                       EvalCommand.self, EnsembleCommand.self, SweepAlphaCommand.self, TokenizeCommand.self, ReportCommand.self])
 
     static func main() {
+        // Results go to stdout, progress to stderr: line by line, so that `2>&1` keeps their order.
+        setvbuf(stdout, nil, _IOLBF, 0)
         main(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
     }
 

@@ -17,10 +17,19 @@ struct DataSynthCommand: ParsableCommand {
     @Option(help: "Output JSONL file.")
     var out: String
 
-    func run() throws {
+    func validate() throws {
         guard count >= 1 else { throw ValidationError("--count must be at least 1, got \(count)") }
+    }
+
+    func run() throws {
         let task = try SyntheticTasks.named(self.task)
-        try SyntheticDataFile.write(task, count: count, seed: seed, to: URL(fileURLWithPath: out))
-        print("wrote \(count) \(task.name) examples to \(out)")
+        // Under mpirun every rank would write the same file: rank 0 writes it while the others wait.
+        try WorldJob.run { communicator in
+            if communicator.rank == 0 {
+                try SyntheticDataFile.write(task, count: count, seed: seed, to: URL(fileURLWithPath: out))
+                print("wrote \(count) \(task.name) examples to \(out)")
+            }
+            try communicator.barrier()
+        }
     }
 }

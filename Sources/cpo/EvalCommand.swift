@@ -30,13 +30,15 @@ struct EvalCommand: ParsableCommand {
             try threadOptions.apply()
             let (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: self.model), tokenizer: tokenizerOption.resolve())
             let examples = try evaluation.examples(tokenizer: tokenizer)
-            let judge = communicator.rank == 0 ? try self.judge.make(batchSize: evaluation.batchSize) : nil
+            let line = ProgressLine()
+            let judge = communicator.rank == 0 ? try self.judge.make(batchSize: evaluation.batchSize, progress: line) : nil
+            let progress = EvaluationProgress(line, communicator: communicator)
             if let result = try Evaluation.run(model: model, tokenizer: tokenizer, examples: examples, judge: judge,
                                                options: evaluation.options(for: examples, context: model.config.maxPositions), communicator: communicator,
-                                               modelLabel: self.model, dataLabel: evaluation.data) {
+                                               modelLabel: self.model, dataLabel: evaluation.data, report: { progress.show($0) }) {
                 try result.write(to: URL(fileURLWithPath: out))
-                print(result.summary.line)
-                print("wrote \(out)/\(JudgedEvaluation.recordsFile) and \(out)/\(JudgedEvaluation.summaryFile)")
+                line.result(result.summary.line)
+                line.result("wrote \(out)/\(JudgedEvaluation.recordsFile) and \(out)/\(JudgedEvaluation.summaryFile)")
             }
             try communicator.barrier()
         }

@@ -19,6 +19,7 @@ struct JudgeArguments: ParsableArguments {
     var judgeTimeout: Double = 60
     @Option(help: "http: retries after a timeout, network error, HTTP 429 or 5xx (0 to 10).") var judgeRetries = 3
     @Option(help: "http: seconds before the first retry; each later one waits twice as long (0 to 86400).") var judgeBackoff: Double = 1
+    @Option(help: "http: requests in flight at once (1 to 64); the verdicts do not depend on it.") var judgeConcurrency = 8
     @Option(help: "http: JSONL cache of the judge's answers; a re-run over the same texts asks nothing.") var judgeCache: String?
     @Option(help: "lm: the judge model folder.") var judgeModelDir: String?
 
@@ -34,14 +35,16 @@ struct JudgeArguments: ParsableArguments {
         }
     }
 
-    func make(batchSize: Int) throws -> any Judge {
+    /// `progress` hears the warnings opening the judge gives.
+    func make(batchSize: Int, progress: ProgressLine) throws -> any Judge {
         switch judge {
         case "http":
-            guard let url = URL(string: judgeUrl!) else { throw ValidationError("--judge-url '\(judgeUrl!)' is not a URL") }
+            guard let url = URL(string: judgeUrl!) else { throw OptionError(option: "judge-url", value: judgeUrl!, allowed: "a URL") }
             let endpoint = ChatCompletionEndpoint(baseURL: url, model: judgeModel!, apiKey: ProcessInfo.processInfo.environment[judgeKeyEnv],
-                                                  timeout: judgeTimeout, retries: judgeRetries, backoff: judgeBackoff)
+                                                  timeout: judgeTimeout, retries: judgeRetries, backoff: judgeBackoff,
+                                                  concurrency: judgeConcurrency)
             let judge = try HTTPJudge(endpoint: endpoint, cache: judgeCache.map { URL(fileURLWithPath: $0) })
-            if let warning = judge.cacheWarning { FileHandle.standardError.write(Data("warning: \(warning)\n".utf8)) }
+            if let warning = judge.cacheWarning { progress.note("warning: \(warning)") }
             return judge
         case "lm":
             return try LanguageModelJudge(folder: URL(fileURLWithPath: judgeModelDir!), batchSize: batchSize)

@@ -1,9 +1,11 @@
 import Foundation
 
-/// Shows training progress: one line redrawn in place on a terminal, plain lines otherwise
-/// (a log file or a pipe gets one line per report, not carriage returns).
+/// Shows progress on stderr: one line redrawn in place on a terminal, plain lines otherwise
+/// (a log file or a pipe gets one line per report, not carriage returns). What a command
+/// produces goes to stdout (`result`), so `cpo … > results` keeps the results apart from the
+/// progress.
 final class ProgressLine {
-    private let isTerminal = isatty(fileno(stderr)) != 0
+    let isTerminal = isatty(fileno(stderr)) != 0
     private var lastLength = 0
 
     func update(_ text: String) {
@@ -34,5 +36,11 @@ extension ProgressLine {
     func note(_ text: String) {
         finish()
         FileHandle.standardError.write(Data("\(text)\n".utf8))
+    }
+
+    /// A result or summary, on stdout.
+    func result(_ text: String) {
+        finish()
+        print(text)
     }
 }

@@ -10,7 +10,9 @@ struct ScoreCommand: ParsableCommand {
             Each input line has prompt/response (or instruction/context/response) as text, which get the \
             training template and an end-of-text token after the response, or prompt_ids/response_ids, \
             used exactly as given. Each output line is the input line with "logprob" (the summed \
-            log-probability of the response) and "token_logprobs" added.
+            log-probability of the response) and "token_logprobs" added. A row longer than the model's \
+            context is cut as training rows are (the prompt keeps its end, the response its start) and \
+            scored on what is kept; its line also says prompt_tokens_cut and response_tokens_cut.
             """)
 
     @Option(help: "Model folder.") var model: String
@@ -20,32 +22,44 @@ struct ScoreCommand: ParsableCommand {
     @OptionGroup var tokenizerOption: TokenizerOption
     @OptionGroup var threadOptions: ThreadOptions
 
+    func validate() throws {
+        if batchSize < 1 { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
+    }
+
     func run() throws {
-        guard batchSize >= 1 else { throw ValidationError("--batch-size must be at least 1, got \(batchSize)") }
         try threadOptions.apply()
         let (model, tokenizer) = try ModelFolder.load(URL(fileURLWithPath: self.model), tokenizer: tokenizerOption.resolve())
-        let inputURL = URL(fileURLWithPath: input)
-        let examples = try InstructionFile.load(inputURL, tokenizer: tokenizer)
-        let scores: [SequenceScore]
-        do {
-            scores = try SequenceScorer.score(model: model, pairs: examples.map { ($0.promptIDs, $0.responseIDs) },
-                                              batchSize: batchSize, padding: tokenizer.endOfText)
-        } catch let error as SequenceTooLongError {
-            throw ValidationError("\(input):\(examples[error.index].line): \(error)")
+        let positions = model.config.maxPositions
+        let examples = try InstructionFile.load(URL(fileURLWithPath: input), tokenizer: tokenizer)
+        let cuts = examples.map { ContextCut(scoring: $0.promptIDs, continuation: $0.responseIDs, positions: positions) }
+        let line = ProgressLine(), phases = PhaseProgress(line)
+        let cut = cuts.filter(\.isCut).count
+        if cut > 0 {
+            line.note(CutRowsNote.text(cut: cut, of: cuts.count, unit: "rows", positions: positions,
+                                       how: "each was cut as training rows are: the prompt keeps its end, the response its start, and "
+                                           + "the scores cover the tokens kept (prompt_tokens_cut, response_tokens_cut in their output lines)"))
         }
+        let scores = try SequenceScorer.score(model: model, pairs: cuts.map { ($0.prompt, $0.continuation) }, batchSize: batchSize,
+                                              padding: tokenizer.endOfText,
+                                              scored: { phases.update("scoring", done: $0, of: cuts.count, unit: "rows") })
         // The input lines again, numbered as InstructionFile numbered them, so each record keeps its own fields.
         guard let data = FileManager.default.contents(atPath: input) else { throw DataError.unreadable(file: input, reason: "it disappeared while it was scored") }
         let lines = TextLines.lines(of: data)
         var output: [String] = []
-        for (example, score) in zip(examples, scores) {
-            let line = TextLines.bytes(of: lines[example.line - 1], in: data)
-            guard var record = try? JSONSerialization.jsonObject(with: line) as? [String: Any] else {
+        for (example, (cut, score)) in zip(examples, zip(cuts, scores)) {
+            let bytes = TextLines.bytes(of: lines[example.line - 1], in: data)
+            guard var record = try? JSONSerialization.jsonObject(with: bytes) as? [String: Any] else {
                 throw DataError.malformedLine(file: input, line: example.line, reason: "changed while it was scored")
             }
             record["logprob"] = score.logProb
             record["token_logprobs"] = score.tokenLogProbs.map(Double.init)
+            if cut.isCut {
+                record["prompt_tokens_cut"] = cut.promptTokensCut
+                record["response_tokens_cut"] = cut.continuationTokensCut
+            }
             output.append(String(decoding: try JSONSerialization.data(withJSONObject: record, options: [.sortedKeys]), as: UTF8.self))
         }
         try AtomicFile.write(Data((output.joined(separator: "\n") + "\n").utf8), to: URL(fileURLWithPath: self.output))
+        line.result("wrote \(output.count) scored rows to \(self.output)")
     }
 }

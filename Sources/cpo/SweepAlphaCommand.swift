@@ -42,17 +42,21 @@ struct SweepAlphaCommand: ParsableCommand {
             try threadOptions.apply()
             let ensemble = try WeightEnsemble(mle: URL(fileURLWithPath: mle), cpo: URL(fileURLWithPath: cpo), tokenizer: tokenizerOption.resolve())
             let examples = try evaluation.examples(tokenizer: ensemble.tokenizer)
-            let judge = communicator.rank == 0 ? try self.judge.make(batchSize: evaluation.batchSize) : nil
+            let line = ProgressLine()
+            let judge = communicator.rank == 0 ? try self.judge.make(batchSize: evaluation.batchSize, progress: line) : nil
+            let progress = EvaluationProgress(line, communicator: communicator)
             let summary = try AlphaSweep.run(
                 ensemble: ensemble, alphas: alphas, out: URL(fileURLWithPath: out), judge: self.judge.judge, data: evaluation.data,
                 evaluate: { model, alpha in
-                    try Evaluation.run(model: model, tokenizer: ensemble.tokenizer, examples: examples, judge: judge,
-                                       options: evaluation.options(for: examples, context: model.config.maxPositions), communicator: communicator,
-                                       modelLabel: "ensemble alpha=\(alpha) of \(mle) (MLE) and \(cpo) (CPO)", dataLabel: evaluation.data)
+                    let label = String(format: "α = %g (%d of %d)", alpha, alphas.firstIndex(of: alpha)! + 1, alphas.count)
+                    return try Evaluation.run(model: model, tokenizer: ensemble.tokenizer, examples: examples, judge: judge,
+                                              options: evaluation.options(for: examples, context: model.config.maxPositions),
+                                              communicator: communicator, modelLabel: "ensemble alpha=\(alpha) of \(mle) (MLE) and \(cpo) (CPO)",
+                                              dataLabel: evaluation.data, report: { progress.show($0, label: label) })
                 },
-                evaluated: { alpha, result in print(String(format: "α = %g: ", alpha) + result.summary.line) })
+                evaluated: { alpha, result in line.result(String(format: "α = %g: ", alpha) + result.summary.line) })
             if let summary {
-                print(String(format: "best α = %g; wrote %@/ensemble, sweep.json and sweep.md", summary.bestAlpha, out))
+                line.result(String(format: "best α = %g; wrote %@/ensemble, sweep.json and sweep.md", summary.bestAlpha, out))
             }
             try communicator.barrier()
         }

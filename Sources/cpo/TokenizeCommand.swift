@@ -28,7 +28,7 @@ struct TokenizeCommand: ParsableCommand {
     func run() throws {
         try threadOptions.apply()
         let tokenizer = try tokenizerOption.resolve() ?? TokenizerFolder.load(from: URL(fileURLWithPath: model!))
-        if let reason = tokenizer.textUnavailable { throw ValidationError("\(model!): \(reason)") }
+        if let reason = tokenizer.textUnavailable { throw DataError.invalidSetting(name: "model", reason: "\(model!): \(reason)") }
         let lines: [String]
         if let text {
             lines = [try TokenizationRecords.line(forText: text, tokenizer: tokenizer)]

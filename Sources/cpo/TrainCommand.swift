@@ -309,7 +309,7 @@ struct TrainCommand: ParsableCommand {
         let trainer = try Trainer(model: model, reference: try reference(), tokenizer: tokenizer, data: trainingSet, task: builtInTask, options: options,
                                   runDirectory: URL(fileURLWithPath: out), communicator: communicator, resume: resume,
                                   identity: try runIdentity())
-        let progress = ProgressLine()
+        let progress = ProgressLine(), heldOut = PhaseProgress(progress)
         let parameterCount = model.layout.specs.reduce(0) { $0 + $1.count }
         if communicator.rank == 0 {
             let tokenizerLabel = TokenizerLabel.text(tokenizer, given: self.tokenizer, modelFolder: self.model)
@@ -356,10 +356,14 @@ struct TrainCommand: ParsableCommand {
                 progress.update(String(format: "step %d/%d | loss %.4f%@ | lr %.2e | %.0f tok/s | %@ elapsed | ETA %@",
                                        m.step, m.totalSteps, m.loss, accuracy, m.learningRate, m.tokensPerSecond,
                                        ProgressLine.duration(m.elapsed), ProgressLine.duration(m.remaining)))
+            case let .evaluating(step, done, total):
+                heldOut.update("eval at step \(step):", done: done, of: total, unit: communicator.size > 1 ? "held-out examples on rank 0" : "held-out examples")
             case let .evaluated(e):
                 var line = String(format: "eval at step %d: held-out loss %.4f on %d examples", e.step, e.loss, e.examples)
                 if let accuracy = e.accuracy { line += String(format: ", exact-match accuracy %.1f%% on %d prompts", 100 * accuracy, e.accuracyExamples) }
-                progress.note(line)
+                // The last evaluation and final/ are the run's results; the rest is progress.
+                e.step == options.steps ? progress.result(line) : progress.note(line)
+            case let .saved(folder) where folder.lastPathComponent == CheckpointFolder.finalName: progress.result("saved \(folder.path)")
             case let .saved(folder): progress.note("saved \(folder.path)")
             case let .stopped(step, checkpoint):
                 progress.note("stopped by a signal after step \(step) of \(options.steps): saved \(checkpoint.path); "

@@ -21,4 +21,23 @@ enum CPOCommand {
         process.waitUntilExit()
         return (process.terminationStatus, String(decoding: data, as: UTF8.self))
     }
+
+    /// Runs `cpo arguments` with stdout and stderr kept apart, each in a file, so neither can fill a
+    /// pipe while the other is read.
+    static func runKeepingStreamsApart(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String) {
+        let files = ["stdout", "stderr"].map { FileManager.default.temporaryDirectory.appendingPathComponent("cpo-\($0)-\(UUID())") }
+        defer { for file in files { try? FileManager.default.removeItem(at: file) } }
+        for file in files { try Data().write(to: file) }
+        let handles = try files.map { try FileHandle(forWritingTo: $0) }
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = arguments
+        process.standardOutput = handles[0]
+        process.standardError = handles[1]
+        try process.run()
+        process.waitUntilExit()
+        for handle in handles { try handle.close() }
+        let (stdout, stderr) = try (String(contentsOf: files[0], encoding: .utf8), String(contentsOf: files[1], encoding: .utf8))
+        return (process.terminationStatus, stdout, stderr)
+    }
 }

@@ -22,16 +22,24 @@ final class HTTPJudgeTests: XCTestCase {
         return server
     }
 
+    /// One request at a time unless asked, so that a test can tell requests apart by their number.
     private func judge(_ server: LocalChatServer, timeout: Double = 5, retries: Int = 0, backoff: Double = 0.05, apiKey: String? = nil,
-                       cache: URL? = nil) throws -> HTTPJudge {
+                       cache: URL? = nil, concurrency: Int = 1) throws -> HTTPJudge {
         try HTTPJudge(endpoint: ChatCompletionEndpoint(baseURL: server.baseURL, model: "judge-1", apiKey: apiKey, timeout: timeout,
-                                                       retries: retries, backoff: backoff), cache: cache)
+                                                       retries: retries, backoff: backoff, concurrency: concurrency), cache: cache)
     }
 
     /// The text the question shows as response A.
     private func responseA(_ request: LocalChatServer.Request) -> String {
         let question = request.question
         let start = question.range(of: "[Response A]\n")!.upperBound, end = question.range(of: "\n\n[Response B]")!.lowerBound
+        return String(question[start..<end])
+    }
+
+    /// The text the question shows as response B.
+    private func responseB(_ request: LocalChatServer.Request) -> String {
+        let question = request.question
+        let start = question.range(of: "[Response B]\n")!.upperBound, end = question.range(of: "\n\nAnswer with")!.lowerBound
         return String(question[start..<end])
     }
 
@@ -59,6 +67,50 @@ final class HTTPJudgeTests: XCTestCase {
         XCTAssertEqual(requests[0].headers["authorization"], "Bearer secret")
         XCTAssertEqual(requests[0].body["model"] as? String, "judge-1")
         XCTAssertTrue(requests[0].question.contains("Name a colour."))
+    }
+
+    /// Requests in flight at once, as the server saw them.
+    private final class InFlight: @unchecked Sendable {
+        private let lock = NSLock()
+        private var now = 0
+        private(set) var most = 0
+
+        func during(_ work: () -> Void) {
+            lock.withLock { now += 1; most = max(most, now) }
+            work()
+            lock.withLock { now -= 1 }
+        }
+    }
+
+    /// A slow judge answers concurrent requests in a scrambled order; the judgements and the cache
+    /// file are those of one request at a time, and a question that reads the same in both orders
+    /// (a generation equal to its reference) is sent once.
+    func testConcurrentRequestsKeepTheVerdictsAndTheCacheInOrder() throws {
+        let examples = ["Blue.", "Red.", "A colour.", "Green.", "Teal.", "Violet."].map { EvaluationExample.forTests("Name a colour.", reference: $0) }
+        let generations = ["Red.", "Red.", "Light sky blue.", "Lime green.", "Cyan.", "Plum."]
+        var runs: [(judgements: [Judgement], cache: Data, requests: Int, mostInFlight: Int)] = []
+        for concurrency in [1, 4] {
+            let inFlight = InFlight()
+            // Prefers the shorter text; requests take 0.1 to 0.4 s, so later ones may finish first.
+            let slow = try server { request, number in
+                var response = LocalChatServer.Response.reply("")
+                inFlight.during {
+                    Thread.sleep(forTimeInterval: 0.1 + 0.1 * Double(number * 7 % 4))
+                    let (a, b) = (self.responseA(request).count, self.responseB(request).count)
+                    response = .reply(a < b ? "A" : a > b ? "B" : "tie")
+                }
+                return response
+            }
+            let cache = folder.appendingPathComponent("cache-\(concurrency).jsonl")
+            let judgements = try judge(slow, cache: cache, concurrency: concurrency).judge(examples, generations: generations)
+            runs.append((judgements, try Data(contentsOf: cache), slow.requests.count, inFlight.most))
+        }
+        XCTAssertEqual(runs[0].judgements.map(\.verdict), [.win, .tie, .loss, .loss, .tie, .win])
+        XCTAssertEqual(runs[1].judgements, runs[0].judgements)
+        XCTAssertEqual(String(decoding: runs[1].cache, as: UTF8.self), String(decoding: runs[0].cache, as: UTF8.self),
+                       "the cache lines in the order of the questions")
+        XCTAssertEqual(runs.map(\.requests), [11, 11], "\"Red.\" against \"Red.\" is asked once")
+        XCTAssertEqual(runs.map(\.mostInFlight), [1, 4])
     }
 
     func testPositionBiasAndExplicitTiesAreTies() throws {

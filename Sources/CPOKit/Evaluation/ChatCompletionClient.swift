@@ -3,8 +3,10 @@ import Foundation
 import FoundationNetworking
 #endif
 
-/// Sends chat-completion requests one at a time and waits for each: a deadline per request, retries
-/// with exponential back-off on timeouts, network errors, HTTP 429 and 5xx, no retry on other errors.
+/// Sends chat-completion requests and waits for each: a deadline per request, retries with
+/// exponential back-off on timeouts, network errors, HTTP 429 and 5xx, no retry on other errors.
+/// `complete` may be called from several threads at once, one connection each, up to the
+/// endpoint's concurrency.
 ///
 /// Redirects are not followed: a request carries the API key and a body, and a 307 would send both
 /// to wherever the Location header points; a 3xx is a refusal naming the Location instead. The
@@ -25,8 +27,10 @@ final class ChatCompletionClient {
     let endpoint: ChatCompletionEndpoint
     private let session: URLSession
     private let transfers: Transfers
+    private let counter = NSLock()
+    private var sent = 0
     /// HTTP requests sent, retries included.
-    private(set) var requestCount = 0
+    var requestCount: Int { counter.withLock { sent } }
 
     init(endpoint: ChatCompletionEndpoint) {
         self.endpoint = endpoint
@@ -37,6 +41,7 @@ final class ChatCompletionClient {
         let backstop = endpoint.timeout.rounded(.up) + 1
         configuration.timeoutIntervalForRequest = backstop
         configuration.timeoutIntervalForResource = backstop
+        configuration.httpMaximumConnectionsPerHost = endpoint.concurrency
         session = URLSession(configuration: configuration, delegate: transfers, delegateQueue: nil)
     }
 
@@ -68,7 +73,7 @@ final class ChatCompletionClient {
     }
 
     private func send(_ request: URLRequest) -> Attempt {
-        requestCount += 1
+        counter.withLock { sent += 1 }
         let outcome = perform(request)
         switch outcome.end ?? .deadline {
         case .deadline: return .retry(String(format: "no complete reply within the %g s deadline", endpoint.timeout))
@@ -100,8 +105,9 @@ final class ChatCompletionClient {
         let done = transfers.start(task.taskIdentifier)
         task.resume()
         if done.wait(timeout: .now() + endpoint.timeout) == .timedOut {
-            task.cancel()
+            // The deadline first: the first end recorded wins, and the cancellation ends the task too.
             transfers.finish(task.taskIdentifier, .deadline)
+            task.cancel()
         }
         return transfers.remove(task.taskIdentifier)
     }

@@ -12,14 +12,19 @@ public struct ChatCompletionEndpoint: Sendable {
     public var retries: Int
     /// Seconds before the first retry; each later retry waits twice as long as the one before.
     public var backoff: Double
+    /// Requests in flight at once.
+    public var concurrency: Int
 
-    public init(baseURL: URL, model: String, apiKey: String? = nil, timeout: Double = 60, retries: Int = 3, backoff: Double = 1) {
+    public init(baseURL: URL, model: String, apiKey: String? = nil, timeout: Double = 60, retries: Int = 3, backoff: Double = 1,
+                concurrency: Int = 8) {
         self.baseURL = baseURL; self.model = model; self.apiKey = apiKey
-        self.timeout = timeout; self.retries = retries; self.backoff = backoff
+        self.timeout = timeout; self.retries = retries; self.backoff = backoff; self.concurrency = concurrency
     }
 
     static let longestWait: Double = 86_400
     static let mostRetries = 10
+    /// A thread and a connection each: more would be a load test of the API, not an evaluation.
+    static let mostConcurrency = 64
 
     public var url: URL { baseURL.appendingPathComponent("v1/chat/completions") }
 
@@ -34,6 +39,9 @@ public struct ChatCompletionEndpoint: Sendable {
         }
         guard (0...Self.longestWait).contains(backoff) else {
             throw OptionError(option: "judge-backoff", value: "\(backoff)", allowed: "seconds in 0...\(Int(Self.longestWait))")
+        }
+        guard (1...Self.mostConcurrency).contains(concurrency) else {
+            throw OptionError(option: "judge-concurrency", value: "\(concurrency)", allowed: "a whole number in 1...\(Self.mostConcurrency)")
         }
         guard ["http", "https"].contains(baseURL.scheme?.lowercased() ?? "") else {
             throw OptionError(option: "judge-url", value: baseURL.absoluteString, allowed: "an http:// or https:// base URL")

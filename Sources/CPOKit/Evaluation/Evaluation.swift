@@ -23,60 +23,50 @@ public enum Evaluation {
     }
 
     /// Runs on every rank; `judge` is needed on rank 0 only. Returns the result on rank 0, nil on
-    /// the others. `modelLabel` and `dataLabel` name the model and data in the summary.
+    /// the others. `modelLabel` and `dataLabel` name the model and data in the summary; `report`
+    /// hears of each phase as it goes, on every rank.
     public static func run(model: any LanguageModel, tokenizer: any Tokenizer, examples: [EvaluationExample], judge: (any Judge)?,
                            options: EvaluationOptions, communicator: any Communicator,
-                           modelLabel: String, dataLabel: String) throws -> JudgedEvaluation? {
+                           modelLabel: String, dataLabel: String, report: (EvaluationReport) -> Void = { _ in }) throws -> JudgedEvaluation? {
         try options.sampling.validate(context: model.config.maxPositions)
         precondition(options.batchSize >= 1, "batch size must be at least 1")
         // Rows longer than the context are cut as training rows are, not refused: held-out data is
         // the training data's kind.
         let examples = examples.map { $0.fitted(to: model.config.maxPositions) }
-        let rank = communicator.rank, ranks = communicator.size
-        if rank == 0 {
+        let cut = examples.filter(\.isCut).count
+        if cut > 0 { report(.cut(rows: cut, examples: examples.count, positions: model.config.maxPositions)) }
+        if communicator.rank == 0 {
             guard let judge else { preconditionFailure("rank 0 judges and needs a judge") }
             if let reason = tokenizer.textUnavailable, !judge.judgesTokenIDs {
                 throw EvaluationError.judgeNeedsText(judge: judge.name, reason: reason)
             }
             try judge.check(examples)
         }
-        let mine = examples.indices.filter { $0 % ranks == rank }
-        var tokens: [Int32] = [], lengths: [Int32] = [], referenceNLL: [Double] = [], referenceTokens: [Int32] = []
-        let generator = Generator(model: model, endOfText: tokenizer.endOfText)
-        for start in stride(from: 0, to: mine.count, by: options.batchSize) {
-            let indices = mine[start ..< min(start + options.batchSize, mine.count)]
-            let batch = indices.map { examples[$0] }
-            let continuations = try generator.generate(prompts: batch.map(\.promptIDs), options: options.sampling,
-                                                       streams: indices.map { SampleStream(example: $0) })
-            let scores = try SequenceScorer.score(model: model, pairs: batch.map { ($0.promptIDs, $0.referenceIDs) },
-                                                  batchSize: options.batchSize, padding: tokenizer.endOfText)
-            for (continuation, score) in zip(continuations, scores) {
-                tokens += continuation.tokens
-                lengths.append(Int32(continuation.tokens.count))
-                referenceNLL.append(-score.logProb)
-                referenceTokens.append(Int32(score.tokenLogProbs.count))
-            }
+        let byRank = RoundRobinShare(count: examples.count, over: communicator)
+        let mine = byRank.items
+        let continuations: [Continuation]
+        do {
+            continuations = try Generator(model: model, endOfText: tokenizer.endOfText).generate(
+                prompts: examples.map(\.promptIDs), items: mine, options: options.sampling, batchSize: options.batchSize,
+                generated: { report(.generating(done: $0, of: mine.count)) })
+        } catch let error as NonFiniteLogitsError {
+            guard let index = error.stream?.example else { throw error }
+            throw InputLineError(file: examples[index].file, line: examples[index].line, reason: NonFiniteLogitsError(position: error.position))
         }
-        let gathered = (tokens: try communicator.allGatherVariable(tokens), lengths: try communicator.allGatherVariable(lengths),
-                        nll: try communicator.allGatherVariable(referenceNLL), nllTokens: try communicator.allGatherVariable(referenceTokens))
-        guard rank == 0, let judge else { return nil }
+        let scores = try SequenceScorer.score(model: model, pairs: mine.map { (examples[$0].promptIDs, examples[$0].referenceIDs) },
+                                              batchSize: options.batchSize, padding: tokenizer.endOfText,
+                                              scored: { report(.scoring(done: $0, of: mine.count)) })
+        let generated = try byRank.gather(continuations.map(\.tokens))
+        let nll = try byRank.gather(scores.map { [-$0.logProb] }).map { $0[0] }
+        let nllTokens = try byRank.gather(scores.map { [Int32($0.tokenLogProbs.count)] }).map { Int($0[0]) }
+        guard communicator.rank == 0, let judge else { return nil }
 
-        var generated = [[Int32]](repeating: [], count: examples.count)
-        var nll = [Double](repeating: 0, count: examples.count), nllTokens = [Int](repeating: 0, count: examples.count)
-        for source in 0..<ranks {
-            var offset = 0
-            for (k, length) in gathered.lengths[source].map(Int.init).enumerated() {
-                let index = source + k * ranks
-                generated[index] = Array(gathered.tokens[source][offset ..< offset + length])
-                nll[index] = gathered.nll[source][k]
-                nllTokens[index] = Int(gathered.nllTokens[source][k])
-                offset += length
-            }
-        }
         let endOfText = tokenizer.endOfText
         let content = generated.map { $0.last == endOfText ? Array($0.dropLast()) : $0 }
         let texts = content.map { tokenizer.decode($0) }
-        let judgements = try judge.judge(examples, generations: texts, generationIDs: content)
+        report(.judging(done: 0, of: examples.count))
+        let judgements = try judge.judge(examples, generations: texts, generationIDs: content,
+                                         judged: { report(.judging(done: $0, of: examples.count)) })
         precondition(judgements.count == examples.count, "the judge must judge every example")
 
         let records = examples.indices.map { i in

@@ -13,6 +13,8 @@ public struct EvaluationExample: Sendable {
     public let reference: String
     /// The reference as the model scores it (with end-of-text for text lines).
     public private(set) var referenceIDs: [Int32]
+    /// Whether `promptIDs` and `referenceIDs` were cut to a model's context (`fitted(to:)`).
+    public private(set) var isCut = false
 
     public init(_ example: InstructionExample, file: String, tokenizer: some Tokenizer) {
         self.file = file
@@ -24,16 +26,16 @@ public struct EvaluationExample: Sendable {
         referenceIDs = example.responseIDs
     }
 
-    /// The example cut to a model's `positions` by the rule of training rows (`SequenceFit`): the
+    /// The example cut to a model's `positions` by the rule of training rows (`ContextCut`): the
     /// prompt keeps its end, the scored reference its start; `prompt` and `reference`, the texts
     /// judged, stay whole.
     func fitted(to positions: Int) -> EvaluationExample {
-        guard promptIDs.count + referenceIDs.count - 1 > positions else { return self }
-        let fit = SequenceFit(promptCount: promptIDs.count, continuationCount: referenceIDs.count, capacity: positions + 1)
-        var cut = self
-        cut.promptIDs = Array(promptIDs.suffix(fit.promptKept))
-        cut.referenceIDs = Array(referenceIDs.prefix(fit.continuationKept))
-        return cut
+        let cut = ContextCut(scoring: promptIDs, continuation: referenceIDs, positions: positions)
+        var fitted = self
+        fitted.promptIDs = cut.prompt
+        fitted.referenceIDs = cut.continuation
+        fitted.isCut = cut.isCut
+        return fitted
     }
 
     /// The examples of an instruction JSONL file, the first `limit` of them when a limit is given.

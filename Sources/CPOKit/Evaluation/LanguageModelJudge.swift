@@ -40,7 +40,8 @@ public struct LanguageModelJudge: Judge {
         }
     }
 
-    public func judge(_ examples: [EvaluationExample], generations: [String], generationIDs: [[Int32]]) throws -> [Judgement] {
+    public func judge(_ examples: [EvaluationExample], generations: [String], generationIDs: [[Int32]],
+                      judged: (Int) -> Void) throws -> [Judgement] {
         try check(examples)
         let endOfText = tokenizer.endOfText
         var pairs: [(prompt: [Int32], continuation: [Int32])] = []
@@ -64,7 +65,10 @@ public struct LanguageModelJudge: Judge {
             firstPair.append(pairs.count)
             pairs += texts.map { (Array(prompt.suffix(fit.promptKept)), Array($0.prefix(fit.continuationKept))) }
         }
-        let scores = try SequenceScorer.score(model: model, pairs: pairs, batchSize: batchSize, padding: endOfText)
+        // Two pairs an example; an example without a prompt is judged at once.
+        let unscored = firstPair.filter { $0 == nil }.count
+        let scores = try SequenceScorer.score(model: model, pairs: pairs, batchSize: batchSize, padding: endOfText,
+                                              scored: { judged(unscored + $0 / 2) })
         func mean(_ score: SequenceScore) -> Double { score.logProb / Double(score.tokenLogProbs.count) }
         return firstPair.map { first in
             guard let first else {

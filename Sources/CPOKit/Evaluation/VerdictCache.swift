@@ -76,7 +76,10 @@ final class VerdictCache {
                 needsLineEnd = false
             }
         }
-        try appender!.append(try JSONEncoder().encode(entry))
+        // Sorted keys, so that the same answers make the same file.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        try appender!.append(try encoder.encode(entry))
         entries[entry.key] = entry
     }
 }

@@ -10,8 +10,8 @@ public struct VerifierJudge: TextJudge {
         for example in examples { _ = try Self.task(for: example) }
     }
 
-    public func judge(_ examples: [EvaluationExample], generations: [String]) throws -> [Judgement] {
-        try zip(examples, generations).map { example, generation in
+    public func judge(_ examples: [EvaluationExample], generations: [String], judged: (Int) -> Void) throws -> [Judgement] {
+        let judgements = try zip(examples, generations).map { example, generation in
             let (task, instruction) = try Self.task(for: example)
             let generationCorrect = task.isCorrect(prompt: instruction, response: generation)
             let referenceCorrect = task.isCorrect(prompt: instruction, response: example.reference)
@@ -21,6 +21,9 @@ public struct VerifierJudge: TextJudge {
                                        "reference_correct": .bool(referenceCorrect)],
                              generationCorrect: generationCorrect, referenceCorrect: referenceCorrect)
         }
+        // Exact checks take microseconds: nothing to tell before they are all done.
+        judged(examples.count)
+        return judgements
     }
 
     private static func task(for example: EvaluationExample) throws -> (any SyntheticTask, instruction: String) {

@@ -17,8 +17,9 @@ public struct SequenceTooLongError: Error, CustomStringConvertible {
 
 /// Scores continuations with teacher forcing, many sequences of different lengths per forward pass.
 public enum SequenceScorer {
+    /// `scored` hears how many pairs are scored: 0 first, then after each pass.
     public static func score(model: any LanguageModel, pairs: [(prompt: [Int32], continuation: [Int32])], batchSize: Int = 16,
-                             padding: Int32) throws -> [SequenceScore] {
+                             padding: Int32, scored: (Int) -> Void = { _ in }) throws -> [SequenceScore] {
         for (index, pair) in pairs.enumerated() {
             let positions = pair.prompt.count + pair.continuation.count - 1
             if positions > model.config.maxPositions || pair.prompt.isEmpty {
@@ -26,11 +27,13 @@ public enum SequenceScorer {
             }
         }
         var scores: [SequenceScore] = []
+        scored(0)
         for start in stride(from: 0, to: pairs.count, by: batchSize) {
             let rows = ContinuationRows(Array(pairs[start ..< min(start + batchSize, pairs.count)]), padding: padding)
             try model.forward(tokens: rows.batch.inputs, targets: rows.batch.targets, batchSize: rows.batch.rows, length: rows.batch.length)
             let nll = model.nll
             scores += rows.spans.map { SequenceScore(tokenLogProbs: nll[$0].map { -$0 }) }
+            scored(scores.count)
         }
         return scores
     }

@@ -189,7 +189,7 @@ public final class Trainer {
             record["model_state_bytes"] = memory.total
             record["gradient_peak_bytes"] = memory.gradients
             if (options.evalEvery > 0 && step % options.evalEvery == 0) || step == options.steps, !split.heldOut.isEmpty {
-                let evaluation = try evaluate()
+                let evaluation = try evaluate { report(.evaluating(step: step, done: $0, of: $1)) }
                 record.merge(evaluation.record) { _, new in new }
                 report(.evaluated(evaluation))
             }
@@ -275,10 +275,13 @@ public final class Trainer {
     }
 
     /// Held-out loss, and for a built-in task the verifier's accuracy on greedy continuations.
-    /// Ranks split the held-out examples and sum their figures.
-    public func evaluate() throws -> EvaluationResult {
+    /// Ranks split the held-out examples and sum their figures. `progress` hears how much of this
+    /// rank's share is done (its held-out rows, then its prompts for the verifier), of how much.
+    public func evaluate(progress: (_ done: Int, _ total: Int) -> Void = { _, _ in }) throws -> EvaluationResult {
         let rank = communicator.rank, ranks = communicator.size
         let mine = split.heldOut.enumerated().filter { $0.offset % ranks == rank }.map(\.element)
+        let prompts = task == nil ? 0 : (0..<min(accuracyExamples, split.heldOut.count)).filter { $0 % ranks == rank }.count
+        progress(0, mine.count + prompts)
         var nllSum: Double = 0, targets = 0
         // Batches of a training micro-batch's examples, so the passes fit the activations planned for training.
         for start in stride(from: 0, to: mine.count, by: microBatchExamples) {
@@ -287,6 +290,7 @@ public final class Trainer {
             try model.forward(tokens: batch.inputs, targets: batch.targets, batchSize: batch.rows, length: batch.length)
             for value in model.nll { nllSum += Double(value) }
             targets += batch.targetCount
+            progress(start + indices.count, mine.count + prompts)
         }
         var correct = 0, checked = 0
         if let task {
@@ -302,6 +306,7 @@ public final class Trainer {
                     checked += 1
                     if task.isCorrect(prompt: prompt, response: tokenizer.decode(continuation.tokens)) { correct += 1 }
                 }
+                progress(mine.count + prompts, mine.count + prompts)
             }
         }
         let sums = try communicator.allReduceSum([nllSum, Double(targets), Double(correct), Double(checked)])

@@ -8,6 +8,8 @@ public enum TrainingReport: Sendable {
     /// A checkpoint newer than the one resumed (or than none) is incomplete or damaged, and was skipped.
     case passedOver(CheckpointError)
     case step(StepMetrics)
+    /// A held-out evaluation at `step` is under way: `done` of this rank's `of` examples.
+    case evaluating(step: Int, done: Int, of: Int)
     case evaluated(EvaluationResult)
     case saved(URL)
     /// A stop was requested: the run ended after `step`, whose checkpoint holds it.
