@@ -139,6 +139,21 @@ final class TokenizerHuggingFaceFileTests: XCTestCase {
         assertRefused(field: "(file)", "not JSON: line 1: unexpected end of file")
     }
 
+    /// Ids are rows of a table of every id up to the largest: one huge id must be refused before
+    /// that table is made (the fuzzer's id 207777777 took 4 GB, Int32.max would take 34 GB).
+    func testAnIdPastTheLargestVocabularyIsRefusedBeforeAnythingIsAllocated() throws {
+        let limit = HuggingFaceTokenizer.maximumVocabularySize
+        for id in [limit, Int(Int32.max) - 1] {
+            try writeTokenizer(vocabulary: #"{"a": 0, "b": 1, "</s>": \#(id)}"#, merges: "[]", addedTokens: "[]")
+            assertRefused(field: "model.vocab", "the id of '</s>' is \(id), above \(limit - 1), the largest id read")
+        }
+        // Holes below the limit are read as before: a token the file does not name decodes to nothing.
+        try writeTokenizer(vocabulary: #"{"a": 0, "b": 1, "</s>": 9}"#, merges: "[]", addedTokens: "[]")
+        let tokenizer = try TokenizerFolder.load(from: folder)
+        XCTAssertEqual(tokenizer.vocabularySize, 10)
+        XCTAssertEqual(tokenizer.decode([0, 5, 1]), "a b")
+    }
+
     func testFolderPrefersTokenizerJSONAndSavesItForTransformers() throws {
         try TokenizerFixtures.tiny().save(to: folder)
         for name in ["tokenizer.json", "tokenizer_config.json"] {

@@ -7,6 +7,9 @@ extension HuggingFaceTokenizer {
     static let companionFileNames = [TokenizerFolder.configFileName, "special_tokens_map.json"]
     /// End-of-text tokens of the common families, for a `tokenizer.json` without a config naming one.
     static let knownEndOfTextTokens = ["<|endoftext|>", "</s>", "<|end_of_text|>"]
+    /// One more than the largest vocabulary id read. Token strings are kept in a table of every id
+    /// up to the largest, so one huge id would allocate gigabytes before any other check.
+    static let maximumVocabularySize = 1 << 24
 
     public init(folder: URL) throws {
         var files = [Self.fileName: try Self.read(folder.appendingPathComponent(Self.fileName))]
@@ -118,6 +121,10 @@ extension HuggingFaceTokenizer {
         for (token, value) in entries {
             guard let id = value.integer, (0..<Int(Int32.max)).contains(id) else {
                 throw reader.malformed("model.vocab", "the id of '\(token)' is not a non-negative integer")
+            }
+            guard id < maximumVocabularySize else {
+                throw reader.malformed("model.vocab", "the id of '\(token)' is \(id), above \(maximumVocabularySize - 1), the largest id read "
+                                       + "(the largest vocabularies in use have about 256 k tokens)")
             }
             let key = Array(token.utf8)
             guard idForToken.updateValue(Int32(id), forKey: key) == nil else {
