@@ -41,7 +41,8 @@ extension HuggingFaceTokenizer {
             if Int(token.id) >= tokenForID.count { tokenForID += Array(repeating: nil, count: Int(token.id) + 1 - tokenForID.count) }
             tokenForID[Int(token.id)] = token.content
         }
-        let postProcessor = try reader.postProcessor(json["post_processor"] ?? .null, at: "post_processor")
+        let postProcessor = try ComponentReader(file: file, vocabularySize: tokenForID.count)
+            .postProcessor(json["post_processor"] ?? .null, at: "post_processor")
         let idForAdded = Dictionary(addedTokens.map { (Array($0.content.utf8), $0.id) }) { first, _ in first }
         func id(ofToken name: String, field: String) throws -> Int32 {
             guard let id = idForAdded[Array(name.utf8)] ?? model.idForToken[Array(name.utf8)] else {
