@@ -16,11 +16,12 @@ final class TokenizerHuggingFaceFileTests: XCTestCase {
     /// A small byte-free BPE: "a", "b", "ab", "é" (precomposed), "é" (e + combining acute), "e",
     /// "\u{301}", "</s>"; merges "a b" and "e \u{301}".
     private func writeTokenizer(vocabulary: String? = nil, merges: String = #"["a b", "e \u0301"]"#, normalizer: String = "null",
-                                addedTokens: String = #"[{"id": 7, "content": "</s>", "special": true, "normalized": false}]"#) throws {
+                                addedTokens: String = #"[{"id": 7, "content": "</s>", "special": true, "normalized": false}]"#,
+                                postProcessor: String = "null") throws {
         let vocabulary = vocabulary ?? #"{"a": 0, "b": 1, "ab": 2, "\u00e9": 3, "e\u0301": 4, "e": 5, "\u0301": 6, "</s>": 7}"#
         let json = """
             {"version": "1.0", "added_tokens": \(addedTokens), "normalizer": \(normalizer), "pre_tokenizer": null,
-             "post_processor": null, "decoder": null,
+             "post_processor": \(postProcessor), "decoder": null,
              "model": {"type": "BPE", "unk_token": null, "fuse_unk": false, "byte_fallback": false, "vocab": \(vocabulary), "merges": \(merges)}}
             """
         try Data(json.utf8).write(to: folder.appendingPathComponent("tokenizer.json"))
@@ -137,6 +138,36 @@ final class TokenizerHuggingFaceFileTests: XCTestCase {
         }
         try Data("{\"model\": ".utf8).write(to: folder.appendingPathComponent("tokenizer.json"))
         assertRefused(field: "(file)", "not JSON: line 1: unexpected end of file")
+    }
+
+    /// Ids are rows of a table of every id up to the largest: one huge id must be refused before
+    /// that table is made (the fuzzer's id 207777777 took 4 GB, Int32.max would take 34 GB).
+    func testAnIdPastTheLargestVocabularyIsRefusedBeforeAnythingIsAllocated() throws {
+        let limit = HuggingFaceTokenizer.maximumVocabularySize
+        for id in [limit, Int(Int32.max) - 1] {
+            try writeTokenizer(vocabulary: #"{"a": 0, "b": 1, "</s>": \#(id)}"#, merges: "[]", addedTokens: "[]")
+            assertRefused(field: "model.vocab", "the id of '</s>' is \(id), above \(limit - 1), the largest id read")
+        }
+        // Holes below the limit are read as before: a token the file does not name decodes to nothing.
+        try writeTokenizer(vocabulary: #"{"a": 0, "b": 1, "</s>": 9}"#, merges: "[]", addedTokens: "[]")
+        let tokenizer = try TokenizerFolder.load(from: folder)
+        XCTAssertEqual(tokenizer.vocabularySize, 10)
+        XCTAssertEqual(tokenizer.decode([0, 5, 1]), "a b")
+    }
+
+    /// The ids a TemplateProcessing adds are the model's rows too: each must be in the vocabulary (the
+    /// fuzzer's -1 reached the encoded sequence, and an id past Int32 crashed the reader).
+    func testTemplateIdsOutsideTheVocabularyAreRefused() throws {
+        func template(_ id: String) -> String {
+            #"{"type": "TemplateProcessing", "single": [{"SpecialToken": {"id": "</s>", "type_id": 0}}, {"Sequence": {"id": "A", "type_id": 0}}], "pair": [], "#
+                + #""special_tokens": {"</s>": {"id": "</s>", "ids": [\#(id)], "tokens": ["</s>"]}}}"#
+        }
+        try writeTokenizer(postProcessor: template("7"))
+        XCTAssertEqual(try TokenizerFolder.load(from: folder).withSpecialTokens([0]), [7, 0])
+        for id in ["-1", "8", "3000000000"] {
+            try writeTokenizer(postProcessor: template(id))
+            assertRefused(field: "post_processor.special_tokens.</s>.ids", "id \(id) is not in the vocabulary (ids 0...7)")
+        }
     }
 
     func testFolderPrefersTokenizerJSONAndSavesItForTransformers() throws {

@@ -1,6 +1,9 @@
 /// Reads the components of one `tokenizer.json`; every error names the file and the field at fault.
 struct ComponentReader {
     let file: String
+    /// The ids of the vocabulary and the added tokens, once they are read: the ids a component
+    /// adds must be among them.
+    var vocabularySize: Int?
 
     func malformed(_ field: String, _ reason: String) -> TokenizerError {
         .malformedTokenizerFile(file: file, field: field, reason: reason)

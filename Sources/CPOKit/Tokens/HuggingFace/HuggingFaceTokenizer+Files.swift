@@ -7,6 +7,9 @@ extension HuggingFaceTokenizer {
     static let companionFileNames = [TokenizerFolder.configFileName, "special_tokens_map.json"]
     /// End-of-text tokens of the common families, for a `tokenizer.json` without a config naming one.
     static let knownEndOfTextTokens = ["<|endoftext|>", "</s>", "<|end_of_text|>"]
+    /// One more than the largest vocabulary id read. Token strings are kept in a table of every id
+    /// up to the largest, so one huge id would allocate gigabytes before any other check.
+    static let maximumVocabularySize = 1 << 24
 
     public init(folder: URL) throws {
         var files = [Self.fileName: try Self.read(folder.appendingPathComponent(Self.fileName))]
@@ -38,7 +41,8 @@ extension HuggingFaceTokenizer {
             if Int(token.id) >= tokenForID.count { tokenForID += Array(repeating: nil, count: Int(token.id) + 1 - tokenForID.count) }
             tokenForID[Int(token.id)] = token.content
         }
-        let postProcessor = try reader.postProcessor(json["post_processor"] ?? .null, at: "post_processor")
+        let postProcessor = try ComponentReader(file: file, vocabularySize: tokenForID.count)
+            .postProcessor(json["post_processor"] ?? .null, at: "post_processor")
         let idForAdded = Dictionary(addedTokens.map { (Array($0.content.utf8), $0.id) }) { first, _ in first }
         func id(ofToken name: String, field: String) throws -> Int32 {
             guard let id = idForAdded[Array(name.utf8)] ?? model.idForToken[Array(name.utf8)] else {
@@ -118,6 +122,10 @@ extension HuggingFaceTokenizer {
         for (token, value) in entries {
             guard let id = value.integer, (0..<Int(Int32.max)).contains(id) else {
                 throw reader.malformed("model.vocab", "the id of '\(token)' is not a non-negative integer")
+            }
+            guard id < maximumVocabularySize else {
+                throw reader.malformed("model.vocab", "the id of '\(token)' is \(id), above \(maximumVocabularySize - 1), the largest id read "
+                                       + "(the largest vocabularies in use have about 256 k tokens)")
             }
             let key = Array(token.utf8)
             guard idForToken.updateValue(Int32(id), forKey: key) == nil else {

@@ -12,6 +12,10 @@ struct TemplatePostProcessor: PostProcessor {
                 guard let ids = special["ids"]?.array?.compactMap(\.integer), ids.count == special["ids"]?.array?.count else {
                     throw reader.malformed("\(field).special_tokens.\(name).ids", "is not an array of ids")
                 }
+                let limit = reader.vocabularySize ?? Int(Int32.max)
+                if let id = ids.first(where: { !(0..<limit).contains($0) }) {
+                    throw reader.malformed("\(field).special_tokens.\(name).ids", "id \(id) is not in the vocabulary (ids 0...\(limit - 1))")
+                }
                 idsOfSpecial[name] = ids.map(Int32.init)
             }
         }
