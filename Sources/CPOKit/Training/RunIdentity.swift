@@ -27,13 +27,11 @@ public struct RunIdentity: Codable, Equatable, Sendable {
 
     /// Each difference as `--option GIVEN (saved SAVED)`; an option the saved run did not record is not compared.
     func differences(fromSaved saved: RunIdentity) -> [String] {
-        var differences = options.keys.sorted().compactMap { name -> String? in
-            guard name != "data" else { return nil }
+        var differences = Set(options.keys).union(saved.options.keys).subtracting(["data"]).sorted().compactMap { name -> String? in
             let given = options[name], old = saved.options[name]
             guard given != old else { return nil }
             return "--\(name) \(given ?? "not given") (saved \(old ?? "not given"))"
         }
-        differences += saved.options.keys.sorted().filter { options[$0] == nil && $0 != "data" }.map { "--\($0) not given (saved \(saved.options[$0]!))" }
         if options["data"] != nil || saved.options["data"] != nil, dataChecksum != saved.dataChecksum {
             differences.append("--data \(options["data"] ?? "not given"): not the bytes of the saved run's data (\(saved.options["data"] ?? "none"))")
         }
